@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * svtest: test selection and the small tests.
+ *
+ * The kernel command line selects the test with svtest=<name>; each test
+ * prints lines on COM1, then `TEST: PASS` or `TEST: FAIL <why>`, then
+ * resets (i8042 0xFE, then triple fault).  Lines starting with `info:`
+ * may differ between VMMs.
+ */
+#include "svtest.h"
+
+void svtest_main(u64 kind, u64 ptr);
+
+static void test_hello(void)
+{
+	sv_pass();
+}
+
+static void test_reboot(void)
+{
+	sv_puts("svtest: i8042 reset\n");
+	sv_exit();
+}
+
+static void test_triple(void)
+{
+	sv_puts("svtest: triple fault\n");
+	sv_triple_fault();
+}
+
+static void test_count(void)
+{
+	u64 i, tick = 0, shift = 24;
+
+	if (cmdline_u64("svcount.shift=", 10, &shift) == -2 || shift > 40)
+		sv_fail("svcount.shift= must be a number up to 40");
+	for (i = 1;; i++) {
+		barrier();
+		if (!(i & ((1ULL << shift) - 1)))
+			sv_printf("tick %lu\n", ++tick);
+	}
+}
+
+static u64 bench_count(void)
+{
+	u64 n = 100000;
+
+	if (cmdline_u64("svpio.n=", 0, &n) == -2)
+		sv_fail("svpio.n= is not a number");
+	return n;
+}
+
+static void test_pio(void)
+{
+	u64 i, n = bench_count();
+
+	for (i = 0; i < n; i++)
+		outb(0x80, (u8)i);
+	sv_printf("pio: %lu writes to port 0x80\n", i);
+	if (i != n)
+		sv_fail("pio: loop ran %lu times, expected %lu", i, n);
+	sv_pass();
+}
+
+static void test_mmio(void)
+{
+	u64 i, n = bench_count();
+	u32 v = 0;
+
+	for (i = 0; i < n; i++)
+		v = mmio_read32(0xf0000000);
+	sv_printf("info: mmio 0xf0000000 reads 0x%08x\n", v);
+	sv_printf("mmio: %lu reads of 0xf0000000\n", i);
+	if (i != n)
+		sv_fail("mmio: loop ran %lu times, expected %lu", i, n);
+	sv_pass();
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+	int paging;	/* needs the full 4 GiB map */
+} tests[] = {
+	{ "hello", test_hello, 0 },
+	{ "boot", test_boot, 1 },
+	{ "mptable", test_mptable, 1 },
+	{ "smp", test_smp, 1 },
+	{ "blk", test_blk, 1 },
+	{ "scribble", test_scribble, 1 },
+	{ "reboot", test_reboot, 0 },
+	{ "triple", test_triple, 0 },
+	{ "count", test_count, 0 },
+	{ "pio", test_pio, 0 },
+	{ "mmio", test_mmio, 1 },
+};
+
+void svtest_main(u64 kind, u64 ptr)
+{
+	char name[32];
+	size_t i;
+
+	bootinfo_init((int)kind, ptr);
+	/* svchain.elf (linked at 32 MiB) hands over to another image */
+	if (kind == KIND_PVH && (u64)startup_32 == 0x2000000 &&
+	    cmdline_find(bi.cmdline, "svchain=", &i)) {
+		sv_puts("info: svchain: entering the next image\n");
+		chain_boot();
+	}
+	if (cmdline_str("svtest=", name, sizeof(name))) {
+		sv_puts("svtest: no test\n");
+		sv_fail("no svtest=<name> on the command line");
+	}
+	sv_printf("svtest: %s\n", name);
+	for (i = 0; i < ARRAY_SIZE(tests); i++) {
+		if (!streq(name, tests[i].name))
+			continue;
+		if (tests[i].paging)
+			paging_init();
+		tests[i].fn();
+		sv_fail("test %s returned", name);
+	}
+	sv_fail("unknown test '%s'", name);
+}

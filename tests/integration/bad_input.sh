@@ -1,0 +1,66 @@
+#!/bin/sh
+# Bad input: one line naming the culprit, exit 1, nothing left behind (no
+# QMP socket, disk unchanged). Command-line errors are caught before KVM is
+# touched; kernel-format errors need a VM, so they use the real VMM on KVM
+# and the emulated-CPU build elsewhere.
+O=${1:-build}
+. tests/lib.sh
+. tests/integration/guest_lib.sh
+G=$O/guests
+TMP=$(mktemp -d /tmp/sv-bad.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+VMM=$O/stratovirt
+VM_VMM=$VMM
+[ "$(kvm_kind)" = none ] && VM_VMM=$O/tests/stratovirt-emu
+new_disk "$TMP/disk.img"
+sum0=$(md5sum < "$TMP/disk.img")
+
+# bad NAME WANT VMM ARGS...: exit 1, stderr names WANT, no socket, disk intact
+bad() {
+	name=$1; want=$2; vmm=$3; shift 3
+	rm -f "$TMP/q.sock"
+	timeout 30 "$vmm" "$@" -qmp "unix:$TMP/q.sock,server,nowait" \
+		< /dev/null > "$TMP/out" 2> "$TMP/err"
+	rc=$?
+	lines=$(wc -l < "$TMP/err")
+	if [ "$rc" -ne 1 ]; then
+		fail "$name: exit $rc, want 1"
+	elif ! grep -qF -- "$want" "$TMP/err"; then
+		fail "$name: error does not name '$want'"
+	elif [ "$lines" -ne 1 ]; then
+		fail "$name: $lines lines on stderr, want 1"
+	elif [ -e "$TMP/q.sock" ]; then
+		fail "$name: QMP socket left behind"
+	elif [ "$(md5sum < "$TMP/disk.img")" != "$sum0" ]; then
+		fail "$name: disk image changed"
+	else
+		pass "$name: $(cat "$TMP/err")"
+		return
+	fi
+	sed 's/^/    | /' "$TMP/err"
+}
+
+K=$G/svtest.bin
+D="file=$TMP/disk.img,id=d0"
+bad "missing kernel" "/nonexistent/vmlinux" "$VMM" -kernel /nonexistent/vmlinux
+bad "kernel is a directory" "$TMP" "$VMM" -kernel "$TMP"
+bad "unknown option" "-bogus" "$VMM" -kernel "$K" -bogus
+bad "unknown device" "virtio-foo-device" "$VMM" -kernel "$K" -device virtio-foo-device,id=x
+bad "unknown key" "bogus" "$VMM" -kernel "$K" -drive "$D,bogus=1"
+bad "-m 0" "-m" "$VMM" -kernel "$K" -m 0
+bad "-smp 0" "-smp" "$VMM" -kernel "$K" -smp 0
+bad "drive file missing" "/nonexistent/disk.img" "$VMM" -kernel "$K" \
+	-drive file=/nonexistent/disk.img,id=d0 -device virtio-blk-device,drive=d0
+bad "device names a missing drive" "nope" "$VMM" -kernel "$K" \
+	-device virtio-blk-device,drive=nope,id=b0
+bad "two devices on one drive" "d0" "$VMM" -kernel "$K" -drive "$D" \
+	-device virtio-blk-device,drive=d0,id=b0 -device virtio-blk-device,drive=d0,id=b1
+bad "no kernel on microvm" "-kernel" "$VMM" -m 256
+
+head -c 100 /etc/os-release > "$TMP/tiny"
+bad "non-kernel file (100 bytes)" "$TMP/tiny" "$VM_VMM" -kernel "$TMP/tiny" -drive "$D" \
+	-device virtio-blk-device,drive=d0
+head -c 6000 "$G/svtest.bzImage" > "$TMP/trunc.bzImage"
+bad "truncated bzImage" "$TMP/trunc.bzImage" "$VM_VMM" -kernel "$TMP/trunc.bzImage" -drive "$D" \
+	-device virtio-blk-device,drive=d0
+summary "bad input"

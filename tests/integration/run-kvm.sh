@@ -1,0 +1,146 @@
+#!/bin/sh
+# The guest tiers of `make check`: our VMM runs the project's test guests.
+#  - real KVM: build/stratovirt on /dev/kvm (skipped loudly without it);
+#  - emulated: build/tests/stratovirt-emu, the same VMM with the test-only
+#    software CPU of tests/emu below the KVM seam, so machines, devices,
+#    the boot loader and the exit paths are exercised on every host;
+#  - bad input: command-line and file errors (no guest needed);
+#  - QEMU differential: the same guests under qemu-system-x86_64 (TCG).
+O=${1:-build}
+. tests/lib.sh
+. tests/integration/guest_lib.sh
+G=$O/guests
+TMP=$(mktemp -d /tmp/sv-kvm.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+
+seed_cmd() { # VMM KERNEL APPEND DISK SOCK: the seed's microvm command line
+	echo "$1 -machine microvm -kernel $2 -smp 1 -m 1024m" \
+	     "-append console=ttyS0 pci=off reboot=k quiet panic=1 root=/dev/vda $3" \
+	     "-drive file=$4,id=rootfs,readonly=off,direct=off" \
+	     "-device virtio-blk-device,drive=rootfs,id=rootfs" \
+	     "-qmp unix:$5,server,nowait -serial stdio"
+}
+
+tier_seed() { # LABEL VMM
+	for k in svtest.bzImage svtest.bin svtest.elf; do
+		if [ "$1" = emu ] && [ "$k" = svtest.elf ]; then
+			skip "emu: PVH ELF boot starts in 32-bit mode, which tests/emu does not emulate"
+			continue
+		fi
+		d=$TMP/seed.img; s=$TMP/seed.sock; o=$TMP/seed.out
+		new_disk "$d"
+		# Word splitting is wanted: the seed is one shell command line.
+		# shellcheck disable=SC2046
+		run_vmm "$o" 60 $(seed_cmd "$2" "$G/$k" "svtest=blk svblk.stamp=5eed" "$d" "$s")
+		expect_pass "$1: seed microvm command line, $k, virtio-blk" "$o"
+		if sector_has "$d" 1 "SVWRITE!"; then
+			pass "$1: $k: the guest's disk write is in the file after exit"
+		else
+			fail "$1: $k: sector 1 of the disk was not written"
+		fi
+		[ -e "$s" ] && fail "$1: $k: QMP socket left behind" || pass "$1: $k: QMP socket removed at exit"
+	done
+}
+
+tier_boot() { # LABEL VMM
+	for m in 128 1024; do
+		o=$TMP/boot.out
+		run_vmm "$o" 60 "$2" -machine microvm -kernel "$G/svtest.bin" -m "${m}m" \
+			-append "console=ttyS0 svtest=boot svmem=$m svmagic=abc123" -serial stdio
+		expect_pass "$1: boot_params, e820 and cmdline with -m ${m}m" "$o"
+	done
+	"$G/mkinitrd" "$TMP/initrd" 300000 >/dev/null
+	run_vmm "$TMP/i.out" 60 "$2" -kernel "$G/svtest.bzImage" -m 256 -initrd "$TMP/initrd" \
+		-append "console=ttyS0 svtest=boot svmem=256 svmagic=abc123 svinitrd=300000" -serial stdio
+	expect_pass "$1: initrd placement and contents" "$TMP/i.out"
+	for n in 1 2 4; do
+		run_vmm "$TMP/mp.out" 60 "$2" -kernel "$G/svtest.bin" -smp "$n" \
+			-append "console=ttyS0 svtest=mptable svcpus=$n" -serial stdio
+		expect_pass "$1: MP table lists $n vCPU(s)" "$TMP/mp.out"
+	done
+}
+
+tier_smp() { # LABEL VMM: APs started by the guest (INIT/SIPI): real KVM only
+	for n in 2 4; do
+		run_vmm "$TMP/smp.out" 60 "$2" -kernel "$G/svtest.bin" -smp "$n" \
+			-append "console=ttyS0 svtest=smp svcpus=$n" -serial stdio
+		expect_pass "$1: -smp $n: every vCPU reports in" "$TMP/smp.out"
+	done
+}
+
+tier_blk() { # LABEL VMM
+	d=$TMP/ro.img; new_disk "$d"
+	run_vmm "$TMP/ro.out" 60 "$2" -kernel "$G/svtest.bin" \
+		-append "console=ttyS0 svtest=blk svblk.ro=1" \
+		-drive "file=$d,id=d0,readonly=on" -device virtio-blk-device,drive=d0,id=d0 -serial stdio
+	expect_pass "$1: read-only drive refuses writes (VIRTIO_BLK_S_IOERR)" "$TMP/ro.out"
+	sector_has "$d" 1 "SVWRITE!" && fail "$1: read-only drive was written" || pass "$1: read-only drive unchanged"
+	d=$TMP/id.img; new_disk "$d"
+	run_vmm "$TMP/id.out" 60 "$2" -kernel "$G/svtest.bin" \
+		-append "console=ttyS0 svtest=blk svblk.serial=sv-serial-7" \
+		-drive "file=$d,id=d0,direct=on" -device virtio-blk-device,drive=d0,id=d0,serial=sv-serial-7 -serial stdio
+	expect_pass "$1: direct=on drive, GET_ID returns the serial" "$TMP/id.out"
+	d=$TMP/sc.img; new_disk "$d"
+	run_vmm "$TMP/sc.out" 60 "$2" -kernel "$G/svtest.bin" -append "console=ttyS0 svtest=scribble" \
+		-drive "file=$d,id=d0" -device virtio-blk-device,drive=d0,id=d0 -serial stdio
+	expect_pass "$1: hostile guest scribbles over virtio registers and rings; VMM survives" "$TMP/sc.out"
+}
+
+tier_exit() { # LABEL VMM
+	for t in reboot triple; do
+		run_vmm "$TMP/x.out" 60 "$2" -kernel "$G/svtest.bin" -append "console=ttyS0 svtest=$t" -serial stdio
+		if [ "$RC" -eq 0 ] && grep -q "svtest" "$TMP/x.out"; then
+			pass "$1: guest $t ends the VMM with exit 0"
+		else
+			fail "$1: guest $t (exit $RC)"; tail -n 5 "$TMP/x.out"
+		fi
+	done
+	"$2" -kernel "$G/svtest.bin" -append "console=ttyS0 svtest=count" -serial "file,path=$TMP/c.out" \
+		-qmp "unix:$TMP/c.sock,server,nowait" < /dev/null > "$TMP/c.err" 2>&1 &
+	pid=$!
+	i=0; while [ $i -lt 50 ] && [ ! -S "$TMP/c.sock" ]; do sleep 0.1; i=$((i + 1)); done
+	sleep 0.5
+	kill -TERM "$pid"; wait "$pid"; rc=$?
+	if [ "$rc" -eq 0 ] && [ ! -e "$TMP/c.sock" ]; then
+		pass "$1: SIGTERM ends the VMM cleanly (exit 0, socket removed)"
+	else
+		fail "$1: SIGTERM: exit $rc"; cat "$TMP/c.err"
+	fi
+}
+
+run_tier() { # LABEL VMM
+	tier_seed "$1" "$2"
+	tier_boot "$1" "$2"
+	tier_blk "$1" "$2"
+	tier_exit "$1" "$2"
+}
+
+echo "== real KVM tier ($(kvm_kind))"
+case $(kvm_kind) in
+none)
+	skip "real-KVM tier: this host has no /dev/kvm (the kvm_pvm module does not bind on a PVM guest); the emulated tier below runs the same tests" ;;
+*)
+	run_tier "kvm" "$O/stratovirt"
+	tier_smp "kvm" "$O/stratovirt" ;;
+esac
+
+echo "== emulated-CPU tier (tests/emu: software CPU below the KVM seam)"
+if [ -x "$O/tests/stratovirt-emu" ]; then
+	run_tier "emu" "$O/tests/stratovirt-emu"
+	skip "emu: -smp AP bring-up (INIT/SIPI, real mode) is not emulated by tests/emu"
+else
+	fail "emulated tier: $O/tests/stratovirt-emu was not built"
+fi
+
+echo "== bad input"
+sh tests/integration/bad_input.sh "$O" > "$TMP/bad.out" 2>&1
+cat "$TMP/bad.out"
+add_counts "$(cat "$TMP/bad.out")" || fail "bad_input.sh printed no summary"
+
+echo "== QEMU differential (the same guests under qemu-system-x86_64, TCG)"
+if [ -f tests/guests/run-qemu.sh ]; then
+	sh tests/guests/run-qemu.sh "$O" > "$TMP/q.out" 2>&1
+	cat "$TMP/q.out"
+	add_counts "$(cat "$TMP/q.out")" || fail "run-qemu.sh printed no summary"
+fi
+summary "guest tiers"

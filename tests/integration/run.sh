@@ -1,0 +1,29 @@
+#!/bin/sh
+# make check-integration: a running VMM driven from outside (QMP), on real
+# KVM where /dev/kvm exists, on the emulated-CPU build everywhere.
+# (The shim and the container engines join this suite with their issue.)
+O=${1:-build}
+. tests/lib.sh
+TMP=$(mktemp -d /tmp/sv-int.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+
+run_qmp() { # LABEL VMM
+	if [ ! -f tests/integration/test_qmp.sh ]; then
+		skip "$1: QMP suite not written yet"
+		return
+	fi
+	sh tests/integration/test_qmp.sh "$2" "$O/guests/svtest.bin" "$O" > "$TMP/qmp.out" 2>&1
+	sed "s/^/$1: /" "$TMP/qmp.out"
+	add_counts "$(cat "$TMP/qmp.out")" || fail "$1: test_qmp.sh printed no summary"
+}
+
+case $(kvm_kind) in
+none) skip "real-KVM QMP tests: this host has no /dev/kvm" ;;
+*) run_qmp kvm "$O/stratovirt" ;;
+esac
+if [ -x "$O/tests/stratovirt-emu" ]; then
+	run_qmp emu "$O/tests/stratovirt-emu"
+else
+	fail "emulated-CPU VMM $O/tests/stratovirt-emu missing"
+fi
+summary "check-integration"

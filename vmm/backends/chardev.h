@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Host side of character devices (serial, consoles): stdio (terminal in raw
+ * mode, restored at exit), pty, file (output only), unix/tcp socket server.
+ * Input arrives on the event loop and is handed to the consumer.
+ */
+#ifndef SV_VMM_BACKENDS_CHARDEV_H
+#define SV_VMM_BACKENDS_CHARDEV_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sv/compiler.h"
+
+struct chardev;
+struct chardev_cfg;
+struct eventloop;
+
+/* Returns how many bytes the consumer took (the rest is dropped). */
+typedef size_t (*chardev_input_fn)(void *opaque, const uint8_t *buf,
+				   size_t len);
+
+int chardev_create(const struct chardev_cfg *cfg, struct eventloop *loop,
+		   struct chardev **out) SV_MUST_CHECK;
+void chardev_destroy(struct chardev *c);
+void chardev_set_input(struct chardev *c, chardev_input_fn fn, void *opaque);
+/* Write all of buf if a peer is there; drops output without a peer. */
+void chardev_write(struct chardev *c, const void *buf, size_t len);
+/* pty path, socket path, or NULL. */
+const char *chardev_path(const struct chardev *c);
+/* Bind and listen on a unix or tcp socket (QMP uses it too); returns fd. */
+int chardev_listen(const struct chardev_cfg *cfg) SV_MUST_CHECK;
+
+#endif /* SV_VMM_BACKENDS_CHARDEV_H */

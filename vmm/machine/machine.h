@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Machine lifecycle shared by microvm and q35: vCPU threads, pause/resume,
+ * and the single shutdown path (guest poweroff/reset, QMP quit, signals all
+ * go through machine_request_shutdown(); the main loop then emits the
+ * SHUTDOWN event, stops the vCPUs, flushes disks and returns the status).
+ */
+#ifndef SV_VMM_MACHINE_MACHINE_H
+#define SV_VMM_MACHINE_MACHINE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sv/compiler.h"
+#include "vmm/bus/bus.h"
+#include "vmm/mem/mem.h"
+
+struct vmm_config;
+struct kvm_vm;
+struct kvm_vcpu;
+struct eventloop;
+struct qmp_server;
+
+enum shutdown_cause {
+	SHUTDOWN_NONE = 0,
+	SHUTDOWN_GUEST_RESET,	/* triple fault, i8042, reboot=k: exit 0 */
+	SHUTDOWN_GUEST_POWEROFF,
+	SHUTDOWN_HOST_QMP_QUIT,
+	SHUTDOWN_HOST_QMP_RESET,	/* system_reset on microvm */
+	SHUTDOWN_HOST_SIGNAL,
+	SHUTDOWN_DEBUG_EXIT,	/* isa-debug-exit status */
+	SHUTDOWN_GUEST_ERROR,	/* unhandled vCPU exit: exit 1 */
+};
+
+enum run_state {
+	RUN_STATE_RUNNING,
+	RUN_STATE_PAUSED,
+	RUN_STATE_SHUTDOWN,
+};
+
+struct vcpu {
+	struct machine *m;
+	struct kvm_vcpu *kvm;
+	unsigned int id;
+	pthread_t thread;
+	bool thread_started;
+	uint64_t exits;		/* for query-cpus/bench, vCPU thread only */
+	int tid;
+};
+
+struct machine_ops;
+
+struct machine {
+	const struct machine_ops *ops;
+	struct vmm_config *cfg;
+	struct kvm_vm *vm;
+	struct gmem mem;
+	struct bus pio;
+	struct bus mmio;
+	struct eventloop *loop;
+	unsigned int nr_cpus;
+	struct vcpu *vcpus;
+	void *priv;		/* the machine type's own state */
+
+	/* Pause protocol; protected by run_lock. */
+	pthread_mutex_t run_lock;
+	pthread_cond_t run_cond;
+	bool pause_req;
+	bool stopping;
+	unsigned int nr_parked;
+	enum run_state state;
+
+	/* Shutdown: first cause wins; then shutdown_efd wakes the loop. */
+	int shutdown_cause;	/* enum shutdown_cause, atomic */
+	int shutdown_signal;
+	int exit_status;
+	int shutdown_efd;
+	int signal_fd;
+
+	struct qmp_server *qmp;
+};
+
+struct machine_ops {
+	const char *name;
+	/* Create memory, devices and boot state (before vCPUs exist). */
+	int (*create)(struct machine *m);
+	/* Set up vCPU id's registers for boot. */
+	int (*vcpu_init)(struct machine *m, struct vcpu *v);
+	void (*destroy)(struct machine *m);
+	/* Called before the process exits: flush disks. */
+	void (*flush)(struct machine *m);
+};
+
+extern const struct machine_ops microvm_ops;
+
+int machine_create(struct vmm_config *cfg, struct machine **out) SV_MUST_CHECK;
+/* Start vCPUs (paused with -S) and run the event loop; returns exit status. */
+int machine_run(struct machine *m);
+void machine_destroy(struct machine *m);
+
+/* Any thread. The first cause is kept; later requests are ignored. */
+void machine_request_shutdown(struct machine *m, enum shutdown_cause cause,
+			      int status);
+/* Event-loop thread (QMP stop/cont). Return -EINVAL in the wrong state. */
+int machine_pause(struct machine *m) SV_MUST_CHECK;
+int machine_resume(struct machine *m) SV_MUST_CHECK;
+enum run_state machine_state(struct machine *m);
+/* SHUTDOWN event data for a cause: guest flag and reason string. */
+const char *machine_shutdown_reason(const struct machine *m, bool *guest);
+
+#endif /* SV_VMM_MACHINE_MACHINE_H */

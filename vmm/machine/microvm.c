@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The x86 microvm machine, wired explicitly and in order (QEMU microvm,
+ * StratoVirt micro.rs): RAM, legacy devices, virtio-mmio devices in their
+ * slots, then the kernel with the virtio_mmio.device= entries appended.
+ * Every address and IRQ comes from microvm_memmap.h.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#define LOG_MODULE "microvm"
+#include "sv/log.h"
+#include "vmm/arch/arch.h"
+#include "vmm/backends/block.h"
+#include "vmm/backends/chardev.h"
+#include "vmm/boot/boot.h"
+#include "vmm/config.h"
+#include "vmm/devices/devices.h"
+#include "vmm/irq/irq.h"
+#include "vmm/kvm/kvm.h"
+#include "vmm/machine/machine.h"
+#include "vmm/machine/microvm_memmap.h"
+#include "vmm/virtio/blk.h"
+#include "vmm/virtio/mmio.h"
+#include "vmm/virtio/virtio.h"
+
+#define CMDLINE_MAX 4096
+
+struct microvm_slot {
+	bool used;
+	struct irq_line irq;
+	bool irq_ready;
+	struct virtio_dev *dev;
+	struct virtio_mmio *transport;
+};
+
+struct microvm {
+	struct arch_ram_layout ram;
+	struct chardev *serial_chr;
+	struct irq_line serial_irq;
+	bool serial_irq_ready;
+	struct serial8250 *serial;
+	struct i8042 *i8042;
+	struct debug_exit *debug_exit;
+	struct microvm_slot slots[MICROVM_VIRTIO_SLOTS];
+	struct boot_info boot;
+	char cmdline[CMDLINE_MAX];
+};
+
+static void on_vm_event(void *opaque, enum vm_event ev, int status)
+{
+	struct machine *m = opaque;
+
+	switch (ev) {
+	case VM_EVENT_RESET:
+		/* On microvm a reset ends the VM, as StratoVirt does. */
+		machine_request_shutdown(m, SHUTDOWN_GUEST_RESET, 0);
+		break;
+	case VM_EVENT_POWEROFF:
+		machine_request_shutdown(m, SHUTDOWN_GUEST_POWEROFF, 0);
+		break;
+	case VM_EVENT_DEBUG_EXIT:
+		machine_request_shutdown(m, SHUTDOWN_DEBUG_EXIT, status);
+		break;
+	}
+}
+
+static int create_ram(struct machine *m, struct microvm *mv)
+{
+	int ret;
+
+	arch_ram_layout(m->cfg->mem_size, MICROVM_RAM_BELOW_4G_MAX, &mv->ram);
+	ret = gmem_add_ram(&m->mem, 0, mv->ram.below_4g_size);
+	if (ret < 0)
+		return ret;
+	if (mv->ram.above_4g_size) {
+		ret = gmem_add_ram(&m->mem, MICROVM_RAM_ABOVE_4G_BASE,
+				   mv->ram.above_4g_size);
+		if (ret < 0)
+			return ret;
+	}
+	for (unsigned int i = 0; i < m->mem.nr_regions; i++) {
+		const struct gmem_region *r = &m->mem.regions[i];
+
+		ret = kvm_vm_add_memslot(m->vm, r->gpa, r->size, r->hva, 0);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int create_serial(struct machine *m, struct microvm *mv)
+{
+	const struct chardev_cfg *cc = &m->cfg->serial;
+	int ret;
+
+	if (m->cfg->serial_chardev)
+		cc = vmm_config_chardev(m->cfg, m->cfg->serial_chardev);
+	if (!cc || cc->kind == CHARDEV_NONE)
+		return 0;
+	ret = chardev_create(cc, m->loop, &mv->serial_chr);
+	if (ret < 0)
+		return ret;
+	ret = irq_line_init_irqfd(&mv->serial_irq, m->vm, MICROVM_SERIAL_IRQ);
+	if (ret < 0)
+		return ret;
+	mv->serial_irq_ready = true;
+	return serial8250_create(&m->pio, MICROVM_SERIAL_PORT, &mv->serial_irq,
+				 mv->serial_chr, &mv->serial);
+}
+
+static int create_platform(struct machine *m, struct microvm *mv)
+{
+	int ret = create_serial(m, mv);
+
+	if (ret < 0)
+		return ret;
+	ret = i8042_create(&m->pio, on_vm_event, m, &mv->i8042);
+	if (ret < 0)
+		return ret;
+	if (m->cfg->debug_exit)
+		ret = debug_exit_create(&m->pio, m->cfg->debug_exit_port,
+					on_vm_event, m, &mv->debug_exit);
+	return ret;
+}
+
+static int slot_for(struct microvm *mv, const char *driver)
+{
+	unsigned int first = MICROVM_VIRTIO_OTHER_SLOT0;
+	unsigned int n = MICROVM_VIRTIO_SLOTS - MICROVM_VIRTIO_OTHER_SLOT0;
+
+	if (strcmp(driver, "virtio-blk-device") == 0) {
+		first = MICROVM_VIRTIO_BLK_SLOT0;
+		n = MICROVM_VIRTIO_BLK_SLOTS;
+	} else if (strcmp(driver, "virtio-net-device") == 0) {
+		first = MICROVM_VIRTIO_NET_SLOT0;
+		n = MICROVM_VIRTIO_NET_SLOTS;
+	}
+	for (unsigned int i = first; i < first + n; i++)
+		if (!mv->slots[i].used)
+			return (int)i;
+	return -ENOSPC;
+}
+
+static int create_blk(struct machine *m, const struct device_cfg *d,
+		      struct virtio_dev **out)
+{
+	struct drive_cfg *drv = vmm_config_drive(m->cfg, d->drive);
+	struct virtio_blk_args a = { 0 };
+	struct block_backend *be;
+	int ret;
+
+	if (!drv) {
+		log_err("-device %s: drive '%s' not found", d->driver,
+			d->drive ? d->drive : "");
+		return -EINVAL;
+	}
+	ret = block_open(drv->file, drv->readonly, drv->direct, &be);
+	if (ret < 0)
+		return ret;
+	a.id = d->id ? d->id : drv->id;
+	a.backend = be;
+	a.readonly = drv->readonly;
+	a.serial = d->serial;
+	a.queue_size = d->queue_size;
+	ret = virtio_blk_create(&a, out);
+	if (ret < 0)
+		block_close(be);
+	return ret;
+}
+
+static int attach_virtio(struct machine *m, struct microvm *mv,
+			 unsigned int slot, struct virtio_dev *dev)
+{
+	struct microvm_slot *s = &mv->slots[slot];
+	uint64_t base = MICROVM_VIRTIO_MMIO_BASE +
+			slot * MICROVM_VIRTIO_MMIO_SIZE;
+	unsigned int irq = MICROVM_VIRTIO_IRQ_BASE + slot;
+	struct virtio_mmio_args a = { .bus = &m->mmio, .base = base,
+				      .irq = &s->irq, .dev = dev,
+				      .vm = m->vm, .loop = m->loop };
+	size_t len = strlen(mv->cmdline);
+	int ret;
+
+	s->used = true;
+	s->dev = dev;
+	dev->mem = &m->mem;
+	ret = irq_line_init_irqfd(&s->irq, m->vm, irq);
+	if (ret < 0)
+		return ret;
+	s->irq_ready = true;
+	ret = virtio_mmio_create(&a, &s->transport);
+	if (ret < 0)
+		return ret;
+	/* Announce it as StratoVirt does: size in decimal, base in hex. */
+	snprintf(mv->cmdline + len, sizeof(mv->cmdline) - len,
+		 " virtio_mmio.device=%llu@0x%08llx:%u",
+		 (unsigned long long)MICROVM_VIRTIO_MMIO_SIZE,
+		 (unsigned long long)base, irq);
+	return 0;
+}
+
+static int create_virtio(struct machine *m, struct microvm *mv)
+{
+	for (unsigned int i = 0; i < m->cfg->nr_devices; i++) {
+		const struct device_cfg *d = &m->cfg->devices[i];
+		struct virtio_dev *dev = NULL;
+		int slot, ret;
+
+		if (strcmp(d->driver, "virtio-blk-device") != 0) {
+			if (strcmp(d->driver, "isa-debug-exit") == 0)
+				continue;
+			log_err("-device %s: not supported on microvm yet",
+				d->driver);
+			return -ENOTSUP;
+		}
+		slot = slot_for(mv, d->driver);
+		if (slot < 0) {
+			log_err("-device %s: all slots are in use", d->driver);
+			return slot;
+		}
+		ret = create_blk(m, d, &dev);
+		if (ret < 0)
+			return ret;
+		ret = attach_virtio(m, mv, (unsigned int)slot, dev);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int load_kernel(struct machine *m, struct microvm *mv)
+{
+	struct boot_args a = {
+		.kernel = m->cfg->kernel,
+		.initrd = m->cfg->initrd,
+		.cmdline = mv->cmdline,
+	};
+	int ret = boot_load(&m->mem, &mv->ram, &a, &mv->boot);
+
+	if (ret < 0)
+		return ret;
+	ret = arch_write_boot_tables(&m->mem);
+	if (ret < 0)
+		return ret;
+	return arch_write_mptable(&m->mem, m->nr_cpus);
+}
+
+static int microvm_create(struct machine *m)
+{
+	struct microvm *mv = xcalloc(1, sizeof(*mv));
+	int ret;
+
+	m->priv = mv;
+	snprintf(mv->cmdline, sizeof(mv->cmdline), "%s",
+		 m->cfg->append ? m->cfg->append : "");
+	ret = kvm_vm_create(MICROVM_KVM_TSS_BASE, &m->vm);
+	if (ret < 0)
+		return ret;
+	ret = create_ram(m, mv);
+	if (ret < 0)
+		return ret;
+	ret = create_platform(m, mv);
+	if (ret < 0)
+		return ret;
+	ret = create_virtio(m, mv);
+	if (ret < 0)
+		return ret;
+	return load_kernel(m, mv);
+}
+
+static int microvm_vcpu_init(struct machine *m, struct vcpu *v)
+{
+	struct microvm *mv = m->priv;
+
+	return arch_vcpu_init(m->vm, v->kvm, m->nr_cpus, &mv->boot);
+}
+
+static void microvm_flush(struct machine *m)
+{
+	struct microvm *mv = m->priv;
+
+	for (unsigned int i = 0; mv && i < MICROVM_VIRTIO_SLOTS; i++) {
+		struct virtio_dev *dev = mv->slots[i].dev;
+
+		if (dev && dev->device_id == VIRTIO_ID_BLOCK)
+			virtio_blk_flush(dev);
+	}
+}
+
+static void microvm_destroy(struct machine *m)
+{
+	struct microvm *mv = m->priv;
+
+	if (!mv)
+		return;
+	for (int i = MICROVM_VIRTIO_SLOTS - 1; i >= 0; i--) {
+		struct microvm_slot *s = &mv->slots[i];
+
+		virtio_mmio_destroy(s->transport);
+		if (s->dev && s->dev->ops->destroy)
+			s->dev->ops->destroy(s->dev);
+		if (s->irq_ready)
+			irq_line_fini(&s->irq, m->vm);
+	}
+	debug_exit_destroy(mv->debug_exit);
+	i8042_destroy(mv->i8042);
+	serial8250_destroy(mv->serial);
+	if (mv->serial_irq_ready)
+		irq_line_fini(&mv->serial_irq, m->vm);
+	chardev_destroy(mv->serial_chr);
+	free(mv);
+	m->priv = NULL;
+}
+
+const struct machine_ops microvm_ops = {
+	.name = "microvm",
+	.create = microvm_create,
+	.vcpu_init = microvm_vcpu_init,
+	.destroy = microvm_destroy,
+	.flush = microvm_flush,
+};
