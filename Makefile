@@ -61,6 +61,7 @@ $(O)/%.o: %.c
 	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 include vmm/module.mk
+include oci/module.mk
 include tests/module.mk
 -include tests/guests/module.mk
 -include contrib/guest/module.mk

@@ -19,7 +19,7 @@ int sv_err_set(struct sv_err *e, int code, const char *fmt, ...)
 		return -code;
 	e->code = code;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	(void)vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
 	return -code;
 }
@@ -48,7 +48,7 @@ int sv_err_wrap(struct sv_err *e, const char *fmt, ...)
 	if (!e || e->code == 0)
 		return -EINVAL;
 	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	(void)vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
 	memcpy(old, e->msg, sizeof(old));
 	old[sizeof(old) - 1] = '\0';

@@ -26,15 +26,17 @@ struct scan {
 };
 
 /* One byte inside a string; returns 0 or -EINVAL on "\u0000". */
-static int scan_str_byte(struct scan *s, const char *buf, size_t len,
-			 size_t i, struct sv_err *e)
+static int scan_str_byte(struct scan *s, const char *buf, size_t len, size_t i,
+			 struct sv_err *e)
 {
 	if (s->esc) {
 		s->esc = false;
-		if (buf[i] == 'u' && i + 4 < len && !memcmp(buf + i + 1, "0000", 4))
-			return sv_err_set(e, EINVAL,
-					  "invalid JSON: \\u0000 in a string at offset %zu",
-					  i - 1);
+		if (buf[i] == 'u' && i + 4 < len &&
+		    !memcmp(buf + i + 1, "0000", 4))
+			return sv_err_set(
+				e, EINVAL,
+				"invalid JSON: \\u0000 in a string at offset %zu",
+				i - 1);
 	} else if (buf[i] == '\\') {
 		s->esc = true;
 	} else if (buf[i] == '"') {
@@ -53,9 +55,10 @@ static int scan_byte(struct scan *s, const char *buf, size_t i,
 	case '[':
 	case '{':
 		if (++s->depth > OCI_MAX_DEPTH)
-			return sv_err_set(e, EINVAL,
-					  "invalid JSON: nesting deeper than %d at offset %zu",
-					  OCI_MAX_DEPTH, i);
+			return sv_err_set(
+				e, EINVAL,
+				"invalid JSON: nesting deeper than %d at offset %zu",
+				OCI_MAX_DEPTH, i);
 		break;
 	case ']':
 	case '}':
@@ -72,21 +75,22 @@ static int scan_byte(struct scan *s, const char *buf, size_t i,
 }
 
 int oci_json_prescan(const char *buf, size_t len, size_t max_len,
-		 struct sv_err *e)
+		     struct sv_err *e)
 {
 	struct scan s = { 0, false, false };
 	size_t i;
 	int ret;
 
 	if (len > max_len)
-		return sv_err_set(e, EFBIG,
-				  "JSON input of %zu bytes exceeds the limit of %zu",
-				  len, max_len);
+		return sv_err_set(
+			e, EFBIG,
+			"JSON input of %zu bytes exceeds the limit of %zu", len,
+			max_len);
 	for (i = 0; i < len; i++) {
 		if (buf[i] == '\0')
-			return sv_err_set(e, EINVAL,
-					  "invalid JSON: NUL byte at offset %zu",
-					  i);
+			return sv_err_set(
+				e, EINVAL,
+				"invalid JSON: NUL byte at offset %zu", i);
 		if (s.in_str)
 			ret = scan_str_byte(&s, buf, len, i, e);
 		else
@@ -107,7 +111,7 @@ static void first_line(char *msg)
 }
 
 int oci_json_parse(const char *buf, size_t len, size_t max_len,
-	       struct json_node **out, struct sv_err *e)
+		   struct json_node **out, struct sv_err *e)
 {
 	_cleanup_free_ char *copy = NULL;
 	char errbuf[256] = "";
@@ -162,9 +166,9 @@ enum json_kind oci_json_kind(const struct json_node *n)
 const char *oci_json_kind_name(enum json_kind k)
 {
 	static const char *const names[] = {
-		[JSON_NULL] = "null",	  [JSON_BOOL] = "a boolean",
+		[JSON_NULL] = "null",	    [JSON_BOOL] = "a boolean",
 		[JSON_NUMBER] = "a number", [JSON_STRING] = "a string",
-		[JSON_ARRAY] = "an array", [JSON_OBJECT] = "an object",
+		[JSON_ARRAY] = "an array",  [JSON_OBJECT] = "an object",
 	};
 
 	return names[k];

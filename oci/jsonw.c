@@ -14,11 +14,11 @@ struct oci_jw {
 	char *buf;
 	size_t len;
 	size_t cap;
-	int err;		/* first error, negative errno */
+	int err; /* first error, negative errno */
 	size_t depth;
-	bool after_key;		/* the next value follows "key": */
-	size_t count[OCI_MAX_DEPTH + 1];	/* elements per open container */
-	char kind[OCI_MAX_DEPTH + 1];		/* '{' or '[' */
+	bool after_key; /* the next value follows "key": */
+	size_t count[OCI_MAX_DEPTH + 1]; /* elements per open container */
+	char kind[OCI_MAX_DEPTH + 1]; /* '{' or '[' */
 };
 
 int oci_jw_create(struct oci_jw **out)
@@ -228,7 +228,7 @@ void oci_jw_int(struct oci_jw *w, long long v)
 	char b[24];
 
 	before_item(w, false);
-	snprintf(b, sizeof(b), "%lld", v);
+	(void)snprintf(b, sizeof(b), "%lld", v);
 	puts_(w, b);
 }
 
@@ -237,7 +237,7 @@ void oci_jw_uint(struct oci_jw *w, unsigned long long v)
 	char b[24];
 
 	before_item(w, false);
-	snprintf(b, sizeof(b), "%llu", v);
+	(void)snprintf(b, sizeof(b), "%llu", v);
 	puts_(w, b);
 }
 

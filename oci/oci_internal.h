@@ -34,10 +34,10 @@ struct json_node; /* opaque */
  * at most OCI_MAX_DEPTH, no NUL bytes, no comments, no \u0000 escapes.
  */
 int oci_json_prescan(const char *buf, size_t len, size_t max_len,
-		 struct sv_err *e) SV_MUST_CHECK;
+		     struct sv_err *e) SV_MUST_CHECK;
 /* oci_json_prescan() then yajl_tree_parse(). *out freed with oci_json_free(). */
 int oci_json_parse(const char *buf, size_t len, size_t max_len,
-	       struct json_node **out, struct sv_err *e) SV_MUST_CHECK;
+		   struct json_node **out, struct sv_err *e) SV_MUST_CHECK;
 void oci_json_free(struct json_node *root);
 
 enum json_kind oci_json_kind(const struct json_node *n);
@@ -64,25 +64,36 @@ struct pctx {
 	char path[PCTX_PATH_MAX];
 };
 
-typedef int (*field_fn)(struct pctx *c, const struct json_node *v,
-			void *dst);
+typedef int (*field_fn)(struct pctx *c, const struct json_node *v, void *dst);
 
 struct field {
 	const char *name;
-	field_fn fn;	/* NULL: known key, value ignored */
-	size_t off;	/* of the destination in the parent struct */
-	long has_off;	/* of a bool set when present, or -1 */
+	field_fn fn; /* NULL: known key, value ignored */
+	size_t off; /* of the destination in the parent struct */
+	long has_off; /* of a bool set when present, or -1 */
 };
 
-#define FIELD(T, key, fn, member)                                              \
-	{ key, fn, offsetof(T, member), -1 }
-#define FIELD_OPT(T, key, fn, member, has)                                     \
-	{ key, fn, offsetof(T, member), (long)offsetof(T, has) }
+#define FIELD(T, key, fn, member)                \
+	{                                        \
+		key, fn, offsetof(T, member), -1 \
+	}
+#define FIELD_OPT(T, key, fn, member, has)                           \
+	{                                                            \
+		key, fn, offsetof(T, member), (long)offsetof(T, has) \
+	}
 /* The function gets the whole parent struct (for lists with a count). */
-#define FIELD_SELF(key, fn) { key, fn, 0, -1 }
-#define FIELD_SELF_OPT(T, key, fn, has)                                        \
-	{ key, fn, 0, (long)offsetof(T, has) }
-#define FIELD_IGNORE(key) { key, NULL, 0, -1 }
+#define FIELD_SELF(key, fn)    \
+	{                      \
+		key, fn, 0, -1 \
+	}
+#define FIELD_SELF_OPT(T, key, fn, has)            \
+	{                                          \
+		key, fn, 0, (long)offsetof(T, has) \
+	}
+#define FIELD_IGNORE(key)        \
+	{                        \
+		key, NULL, 0, -1 \
+	}
 
 void oci_pctx_init(struct pctx *c, unsigned int flags, struct sv_err *e);
 /* Error "<path>: <message>"; returns -code. */
@@ -91,18 +102,25 @@ int oci_perr(struct pctx *c, int code, const char *fmt, ...) SV_PRINTF(3, 4);
 int oci_perr_type(struct pctx *c, const struct json_node *v, const char *what);
 
 int oci_parse_fields(struct pctx *c, const struct json_node *obj,
-		 const struct field *tab, size_t n, void *dst) SV_MUST_CHECK;
+		     const struct field *tab, size_t n,
+		     void *dst) SV_MUST_CHECK;
 /* Allocate a zeroed struct of size bytes into *(void **)dst, fill it. */
 int oci_parse_new(struct pctx *c, const struct json_node *obj, size_t size,
-	      const struct field *tab, size_t n, void *dst) SV_MUST_CHECK;
+		  const struct field *tab, size_t n, void *dst) SV_MUST_CHECK;
+struct array_desc {
+	size_t max; /* elements */
+	size_t elem_size; /* bytes */
+	field_fn elem; /* parses one element */
+};
+
 /*
- * Array of at most max elements of elem_size bytes each into a calloc'd
- * *items; *len is set before the elements are parsed, so a partly parsed
- * array is freed like a full one (every element starts zeroed).
+ * Array of at most d->max elements into a calloc'd *items; *len is set
+ * before the elements are parsed, so a partly parsed array is freed like a
+ * full one (every element starts zeroed).
  */
-int oci_parse_array(struct pctx *c, const struct json_node *v, size_t max,
-		size_t elem_size, field_fn elem, void **items,
-		size_t *len) SV_MUST_CHECK;
+int oci_parse_array(struct pctx *c, const struct json_node *v,
+		    const struct array_desc *d, void **items,
+		    size_t *len) SV_MUST_CHECK;
 
 /* Leaf parsers: dst points at the destination member. */
 int oci_p_string(struct pctx *c, const struct json_node *v, void *dst);
@@ -129,8 +147,7 @@ bool oci_path_ok(const char *p);
 bool oci_params_ok(const char *p);
 
 /* spec.c: the process tables, shared with oci_process_parse(). */
-int oci_parse_process_obj(struct pctx *c, const struct json_node *v,
-			  void *dst);
+int oci_parse_process_obj(struct pctx *c, const struct json_node *v, void *dst);
 void oci_process_fini(struct oci_process *p);
 /* Read a whole file of at most max bytes (+ a NUL) into *out. */
 int oci_read_file(const char *path, size_t max, char **out, size_t *len,

@@ -54,7 +54,7 @@ int oci_perr(struct pctx *c, int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (!c->plen)
 		return sv_err_set(c->e, code, "%s", msg);
@@ -64,7 +64,7 @@ int oci_perr(struct pctx *c, int code, const char *fmt, ...)
 int oci_perr_type(struct pctx *c, const struct json_node *v, const char *what)
 {
 	return oci_perr(c, EINVAL, "expected %s, got %s", what,
-		    oci_json_kind_name(oci_json_kind(v)));
+			oci_json_kind_name(oci_json_kind(v)));
 }
 
 static const struct field *field_find(const struct field *tab, size_t n,
@@ -96,7 +96,7 @@ static int parse_member(struct pctx *c, const struct field *f,
 }
 
 int oci_parse_fields(struct pctx *c, const struct json_node *obj,
-		 const struct field *tab, size_t n, void *dst)
+		     const struct field *tab, size_t n, void *dst)
 {
 	uint64_t seen = 0;
 	size_t i, idx, mark;
@@ -127,7 +127,7 @@ int oci_parse_fields(struct pctx *c, const struct json_node *obj,
 }
 
 int oci_parse_new(struct pctx *c, const struct json_node *obj, size_t size,
-	      const struct field *tab, size_t n, void *dst)
+		  const struct field *tab, size_t n, void *dst)
 {
 	void **slot = dst;
 
@@ -139,8 +139,8 @@ int oci_parse_new(struct pctx *c, const struct json_node *obj, size_t size,
 	return oci_parse_fields(c, obj, tab, n, *slot);
 }
 
-int oci_parse_array(struct pctx *c, const struct json_node *v, size_t max,
-		size_t elem_size, field_fn elem, void **items, size_t *len)
+int oci_parse_array(struct pctx *c, const struct json_node *v,
+		    const struct array_desc *d, void **items, size_t *len)
 {
 	size_t i, n, mark;
 	char *arr;
@@ -149,19 +149,20 @@ int oci_parse_array(struct pctx *c, const struct json_node *v, size_t max,
 	if (oci_json_kind(v) != JSON_ARRAY)
 		return oci_perr_type(c, v, "an array");
 	n = oci_json_len(v);
-	if (n > max)
-		return oci_perr(c, E2BIG, "%zu elements exceed the limit of %zu", n,
-			    max);
+	if (n > d->max)
+		return oci_perr(c, E2BIG,
+				"%zu elements exceed the limit of %zu", n,
+				d->max);
 	if (n == 0)
 		return 0;
-	arr = calloc(n, elem_size);
+	arr = calloc(n, d->elem_size);
 	if (!arr)
 		return oci_perr(c, ENOMEM, "out of memory");
 	*items = arr;
 	*len = n;
 	for (i = 0; i < n; i++) {
 		mark = path_push(c, NULL, i);
-		ret = elem(c, oci_json_at(v, i), arr + i * elem_size);
+		ret = d->elem(c, oci_json_at(v, i), arr + i * d->elem_size);
 		if (ret < 0)
 			return ret;
 		path_pop(c, mark);
@@ -169,8 +170,8 @@ int oci_parse_array(struct pctx *c, const struct json_node *v, size_t max,
 	return 0;
 }
 
-static int string_capped(struct pctx *c, const struct json_node *v,
-			 size_t max, void *dst)
+static int string_capped(struct pctx *c, const struct json_node *v, size_t max,
+			 void *dst)
 {
 	char **out = dst;
 	size_t n;
@@ -179,8 +180,9 @@ static int string_capped(struct pctx *c, const struct json_node *v,
 		return oci_perr_type(c, v, "a string");
 	n = strlen(oci_json_str(v));
 	if (n > max)
-		return oci_perr(c, E2BIG, "string of %zu bytes exceeds the limit of %zu",
-			    n, max);
+		return oci_perr(c, E2BIG,
+				"string of %zu bytes exceeds the limit of %zu",
+				n, max);
 	free(*out);
 	*out = strdup(oci_json_str(v));
 	if (!*out)
@@ -222,8 +224,8 @@ static int num_i64(struct pctx *c, const struct json_node *v, int64_t min,
 	errno = 0;
 	x = strtoll(s, &end, 10);
 	if (errno || *end || x < min || x > max)
-		return oci_perr(c, ERANGE, "%.32s is out of range %lld..%lld", s,
-			    (long long)min, (long long)max);
+		return oci_perr(c, ERANGE, "%.32s is out of range %lld..%lld",
+				s, (long long)min, (long long)max);
 	*out = x;
 	return 0;
 }
@@ -244,14 +246,14 @@ static int num_u64(struct pctx *c, const struct json_node *v, uint64_t max,
 	x = strtoull(s, &end, 10);
 	if (s[0] == '-' || errno || *end || x > max)
 		return oci_perr(c, ERANGE, "%.32s is out of range 0..%llu", s,
-			    (unsigned long long)max);
+				(unsigned long long)max);
 	*out = x;
 	return 0;
 }
 
 int oci_p_u32(struct pctx *c, const struct json_node *v, void *dst)
 {
-	uint64_t x;
+	uint64_t x = 0;
 	int ret = num_u64(c, v, UINT32_MAX, &x);
 
 	if (ret == 0)
@@ -266,7 +268,7 @@ int oci_p_u64(struct pctx *c, const struct json_node *v, void *dst)
 
 int oci_p_int(struct pctx *c, const struct json_node *v, void *dst)
 {
-	int64_t x;
+	int64_t x = 0;
 	int ret = num_i64(c, v, INT_MIN, INT_MAX, &x);
 
 	if (ret == 0)
@@ -283,12 +285,12 @@ static int strlist_capped(struct pctx *c, const struct json_node *v,
 			  field_fn elem, void *dst)
 {
 	struct oci_strlist *l = dst;
+	const struct array_desc d = { OCI_MAX_ARRAY, sizeof(char *), elem };
 	void *items = NULL;
 	int ret;
 
 	oci_strlist_free(l);
-	ret = oci_parse_array(c, v, OCI_MAX_ARRAY, sizeof(char *), elem, &items,
-			  &l->len);
+	ret = oci_parse_array(c, v, &d, &items, &l->len);
 	l->items = items;
 	return ret;
 }
@@ -323,8 +325,8 @@ int oci_p_kvlist(struct pctx *c, const struct json_node *v, void *dst)
 		return oci_perr_type(c, v, "an object");
 	n = oci_json_len(v);
 	if (n > OCI_MAX_ARRAY)
-		return oci_perr(c, E2BIG, "%zu members exceed the limit of %d", n,
-			    OCI_MAX_ARRAY);
+		return oci_perr(c, E2BIG, "%zu members exceed the limit of %d",
+				n, OCI_MAX_ARRAY);
 	oci_kvlist_free(l);
 	if (n == 0)
 		return 0;
@@ -337,7 +339,7 @@ int oci_p_kvlist(struct pctx *c, const struct json_node *v, void *dst)
 		mark = path_push(c, key, 0);
 		if (strlen(key) > OCI_MAX_STRING)
 			return oci_perr(c, E2BIG, "key exceeds %u bytes",
-				    OCI_MAX_STRING);
+					OCI_MAX_STRING);
 		if (kv_has(l, i, key))
 			return oci_perr(c, EINVAL, "duplicate key");
 		l->items[i].key = strdup(key);

@@ -111,9 +111,10 @@ static void cfg_file_fini(struct cfg_file *f)
 static int cfg_check_path(const char *key, const char *v, struct sv_err *e)
 {
 	if (v && !oci_path_ok(v))
-		return sv_err_set(e, EINVAL,
-				  "%s: \"%.64s\" is not an absolute path without ','",
-				  key, v);
+		return sv_err_set(
+			e, EINVAL,
+			"%s: \"%.64s\" is not an absolute path without ','",
+			key, v);
 	return 0;
 }
 
@@ -128,11 +129,15 @@ static int cfg_check(const struct cfg_file *f, struct sv_err *e)
 	    (ret = cfg_check_path("firmware_vars", f->firmware_vars, e)) < 0)
 		return ret;
 	if (f->kernel_params && !oci_params_ok(f->kernel_params))
-		return sv_err_set(e, EINVAL, "kernel_params: not printable ASCII of at most %d bytes",
-				  OCI_KERNEL_PARAMS_MAX);
+		return sv_err_set(
+			e, EINVAL,
+			"kernel_params: not printable ASCII of at most %d bytes",
+			OCI_KERNEL_PARAMS_MAX);
 	if (f->machine && machine_from_name(f->machine, &m) < 0)
-		return sv_err_set(e, EINVAL, "machine: \"%.32s\" is not one of microvm|q35",
-				  f->machine);
+		return sv_err_set(
+			e, EINVAL,
+			"machine: \"%.32s\" is not one of microvm|q35",
+			f->machine);
 	if (f->has_vcpus &&
 	    (f->vcpus < OCI_VCPUS_MIN || f->vcpus > OCI_VCPUS_MAX))
 		return sv_err_set(e, ERANGE, "vcpus: %u is not in %d..%d",
@@ -148,12 +153,12 @@ static int cfg_check(const struct cfg_file *f, struct sv_err *e)
 /* Move what the file sets into d; the file's strings are taken. */
 static void cfg_merge(struct oci_plan_defaults *d, struct cfg_file *f)
 {
-#define TAKE_IF(x)                                                             \
-	do {                                                                   \
-		if (f->x) {                                                    \
-			free(d->x);                                            \
-			d->x = TAKE_PTR(f->x);                                 \
-		}                                                              \
+#define TAKE_IF(x)                             \
+	do {                                   \
+		if (f->x) {                    \
+			free(d->x);            \
+			d->x = TAKE_PTR(f->x); \
+		}                              \
 	} while (0)
 	TAKE_IF(kernel);
 	TAKE_IF(initrd);
@@ -176,7 +181,7 @@ int oci_plan_defaults_load(struct oci_plan_defaults *d, const char *path,
 	struct json_node *root = NULL;
 	struct cfg_file f = { 0 };
 	struct pctx c;
-	size_t len;
+	size_t len = 0;
 	int ret;
 
 	ret = oci_read_file(path, 64u << 10, &buf, &len, e);
@@ -244,7 +249,8 @@ static unsigned int plan_vcpus(const struct oci_spec *s,
 
 	if (r && r->has_cpu_quota && r->has_cpu_period && r->cpu_quota > 0 &&
 	    r->cpu_period > 0) {
-		n = ((uint64_t)r->cpu_quota + r->cpu_period - 1) / r->cpu_period;
+		n = ((uint64_t)r->cpu_quota + r->cpu_period - 1) /
+		    r->cpu_period;
 		return (unsigned int)SV_MIN(SV_MAX(n, OCI_VCPUS_MIN),
 					    OCI_VCPUS_MAX);
 	}
@@ -274,14 +280,14 @@ static const char *default_params(const struct vm_plan *p)
 	bool micro = p->machine == VM_MACHINE_MICROVM;
 
 	if (p->kind == VM_KIND_CONTAINER)
-		return micro ? "console=ttyS0 reboot=k panic=1 pci=off quiet"
-			     : "console=ttyS0 reboot=k panic=1 quiet";
+		return micro ? "console=ttyS0 reboot=k panic=1 pci=off quiet" :
+			       "console=ttyS0 reboot=k panic=1 quiet";
 	if (micro)
-		return p->readonly
-			       ? "console=ttyS0 reboot=k panic=1 pci=off root=/dev/vda ro"
-			       : "console=ttyS0 reboot=k panic=1 pci=off root=/dev/vda rw";
-	return p->readonly ? "console=ttyS0 reboot=k panic=1 root=/dev/vda ro"
-			   : "console=ttyS0 reboot=k panic=1 root=/dev/vda rw";
+		return p->readonly ?
+			       "console=ttyS0 reboot=k panic=1 pci=off root=/dev/vda ro" :
+			       "console=ttyS0 reboot=k panic=1 pci=off root=/dev/vda rw";
+	return p->readonly ? "console=ttyS0 reboot=k panic=1 root=/dev/vda ro" :
+			     "console=ttyS0 reboot=k panic=1 root=/dev/vda rw";
 }
 
 static int plan_rootfs(struct vm_plan *p, const struct oci_spec *s,
@@ -300,9 +306,10 @@ static int plan_rootfs(struct vm_plan *p, const struct oci_spec *s,
 	if (root[0] == '/')
 		return set_str(&p->rootfs, root, e);
 	if (!bundle || bundle[0] != '/')
-		return sv_err_set(e, EINVAL,
-				  "root.path \"%.64s\" is relative and the bundle path is not absolute",
-				  root);
+		return sv_err_set(
+			e, EINVAL,
+			"root.path \"%.64s\" is relative and the bundle path is not absolute",
+			root);
 	if (asprintf(&p->rootfs, "%s/%s", bundle, root) < 0) {
 		p->rootfs = NULL;
 		return sv_err_set(e, ENOMEM, "out of memory");
@@ -320,15 +327,17 @@ static int plan_machine(struct vm_plan *p, const struct oci_spec *s,
 
 	p->machine = d->machine;
 	if (m && machine_from_name(m, &p->machine) < 0)
-		return sv_err_set(e, EINVAL, "annotation %s: \"%.32s\" is not one of microvm|q35",
-				  OCI_ANNO_MACHINE, m);
+		return sv_err_set(
+			e, EINVAL,
+			"annotation %s: \"%.32s\" is not one of microvm|q35",
+			OCI_ANNO_MACHINE, m);
 	if (fw_boot && !m)
 		p->machine = VM_MACHINE_Q35;
 	if (fw_boot && p->machine != VM_MACHINE_Q35)
-		return sv_err_set(e, EINVAL,
-				  "annotation %s=vm without %s boots firmware and needs %s=q35",
-				  OCI_ANNO_BUNDLE, OCI_ANNO_KERNEL,
-				  OCI_ANNO_MACHINE);
+		return sv_err_set(
+			e, EINVAL,
+			"annotation %s=vm without %s boots firmware and needs %s=q35",
+			OCI_ANNO_BUNDLE, OCI_ANNO_KERNEL, OCI_ANNO_MACHINE);
 	return 0;
 }
 
@@ -347,11 +356,12 @@ static int plan_boot(struct vm_plan *p, const struct oci_spec *s,
 	const char *params;
 	int ret;
 
-	ret = set_str(&p->kernel, anno_or(s, OCI_ANNO_KERNEL,
-					  ctr ? d->kernel : NULL), e);
+	ret = set_str(&p->kernel,
+		      anno_or(s, OCI_ANNO_KERNEL, ctr ? d->kernel : NULL), e);
 	if (ret == 0)
-		ret = set_str(&p->initrd, anno_or(s, OCI_ANNO_INITRD,
-						  ctr ? d->initrd : NULL), e);
+		ret = set_str(
+			&p->initrd,
+			anno_or(s, OCI_ANNO_INITRD, ctr ? d->initrd : NULL), e);
 	if (ret < 0 || !p->kernel)
 		return ret;
 	params = ctr && d->kernel_params ? d->kernel_params : default_params(p);
@@ -368,10 +378,11 @@ static int plan_firmware(struct vm_plan *p, const struct oci_spec *s,
 
 	if (p->machine != VM_MACHINE_Q35) {
 		if (code || vars)
-			return sv_err_set(e, EINVAL,
-					  "annotation %s: firmware needs %s=q35",
-					  code ? OCI_ANNO_FW_CODE : OCI_ANNO_FW_VARS,
-					  OCI_ANNO_MACHINE);
+			return sv_err_set(
+				e, EINVAL,
+				"annotation %s: firmware needs %s=q35",
+				code ? OCI_ANNO_FW_CODE : OCI_ANNO_FW_VARS,
+				OCI_ANNO_MACHINE);
 		return 0;
 	}
 	ret = set_str(&p->firmware_code, code ? code : d->firmware_code, e);
@@ -418,7 +429,7 @@ int oci_plan_create(const struct oci_spec *s, const char *bundle,
 
 /* ---- argv ---- */
 
-#define ARGV_MAX 40
+#define ARGV_MAX 128
 
 struct argv_buf {
 	char *v[ARGV_MAX + 1];
@@ -450,8 +461,7 @@ static void arg_push(struct argv_buf *b, const char *fmt, ...)
 }
 
 /* Paths go into key=value option lists, where ',' separates options. */
-static int check_opt_path(const char *what, const char *path,
-			  struct sv_err *e)
+static int check_opt_path(const char *what, const char *path, struct sv_err *e)
 {
 	if (path && strchr(path, ','))
 		return sv_err_set(e, EINVAL, "%s \"%.64s\" contains ','", what,
@@ -465,7 +475,8 @@ static int argv_check(const struct vm_plan *p, const struct vm_argv_args *a,
 	int ret;
 
 	if (!a->state_dir || a->state_dir[0] != '/')
-		return sv_err_set(e, EINVAL, "state directory must be absolute");
+		return sv_err_set(e, EINVAL,
+				  "state directory must be absolute");
 	if (!disk || (!a->disk && p->rootfs_is_dir))
 		return sv_err_set(e, EINVAL,
 				  "rootfs directory %.64s needs a disk image",
@@ -486,7 +497,9 @@ static void argv_disk(struct argv_buf *b, const struct vm_plan *p,
 		 p->readonly ? "on" : "off");
 	arg_push(b, "-device");
 	if (p->machine == VM_MACHINE_Q35)
-		arg_push(b, "virtio-blk-pci,drive=rootfs,id=rootfs,bus=pcie.0,addr=0x2");
+		arg_push(
+			b,
+			"virtio-blk-pci,drive=rootfs,id=rootfs,bus=pcie.0,addr=0x2");
 	else
 		arg_push(b, "virtio-blk-device,drive=rootfs,id=rootfs");
 	if (p->firmware_code) {
@@ -503,6 +516,8 @@ static void argv_disk(struct argv_buf *b, const struct vm_plan *p,
 static void argv_fill(struct argv_buf *b, const struct vm_plan *p,
 		      const struct vm_argv_args *a, const char *disk)
 {
+	size_t i;
+
 	arg_push(b, "%s", a->binary ? a->binary : "stratovirt");
 	arg_push(b, "-machine");
 	arg_push(b, "%s", oci_machine_name(p->machine));
@@ -527,6 +542,8 @@ static void argv_fill(struct argv_buf *b, const struct vm_plan *p,
 	arg_push(b, "unix:%s/qmp.sock,server,nowait", a->state_dir);
 	arg_push(b, "-serial");
 	arg_push(b, "%s", a->serial ? a->serial : "stdio");
+	for (i = 0; a->extra && a->extra[i]; i++)
+		arg_push(b, "%s", a->extra[i]);
 }
 
 int oci_plan_argv(const struct vm_plan *p, const struct vm_argv_args *a,

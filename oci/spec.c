@@ -17,33 +17,36 @@
 #include "sv/err.h"
 #include "oci/oci_internal.h"
 
-#define ARRAY_FN(name, T, member, count, max, elemfn)                          \
+#define ARRAY_FN(name, T, member, count, max, elemfn)                         \
 	static int name(struct pctx *c, const struct json_node *v, void *dst) \
-	{                                                                      \
-		T *o = dst;                                                    \
-		void *items = NULL;                                            \
-		int ret = oci_parse_array(c, v, max, sizeof(*o->member), elemfn,   \
-				      &items, &o->count);                      \
-		o->member = items;                                             \
-		return ret;                                                    \
+	{                                                                     \
+		static const struct array_desc d = {                          \
+			max, sizeof(*((T *)NULL)->member), elemfn             \
+		};                                                            \
+		T *o = dst;                                                   \
+		void *items = NULL;                                           \
+		int ret = oci_parse_array(c, v, &d, &items, &o->count);       \
+		o->member = items;                                            \
+		return ret;                                                   \
 	}
 
-#define OBJ_FN(name, tab)                                                      \
+#define OBJ_FN(name, tab)                                                     \
 	static int name(struct pctx *c, const struct json_node *v, void *dst) \
-	{                                                                      \
-		return oci_parse_fields(c, v, tab, ARRAY_SIZE(tab), dst);          \
+	{                                                                     \
+		return oci_parse_fields(c, v, tab, ARRAY_SIZE(tab), dst);     \
 	}
 
-#define NEW_FN(name, T, tab)                                                   \
+#define NEW_FN(name, T, tab)                                                  \
 	static int name(struct pctx *c, const struct json_node *v, void *dst) \
-	{                                                                      \
-		return oci_parse_new(c, v, sizeof(T), tab, ARRAY_SIZE(tab), dst);  \
+	{                                                                     \
+		return oci_parse_new(c, v, sizeof(T), tab, ARRAY_SIZE(tab),   \
+				     dst);                                    \
 	}
 
 /* ---- process ---- */
 
-ARRAY_FN(p_additional_gids, struct oci_user, additional_gids,
-	 n_additional_gids, OCI_MAX_ARRAY, oci_p_u32)
+ARRAY_FN(p_additional_gids, struct oci_user, additional_gids, n_additional_gids,
+	 OCI_MAX_ARRAY, oci_p_u32)
 
 static const struct field user_fields[] = {
 	FIELD(struct oci_user, "uid", oci_p_u32, uid),
@@ -61,14 +64,16 @@ static const struct field console_fields[] = {
 OBJ_FN(p_console, console_fields)
 
 static const struct field caps_fields[] = {
-	FIELD(struct oci_process, "bounding", oci_p_strlist, caps[OCI_CAP_BOUNDING]),
+	FIELD(struct oci_process, "bounding", oci_p_strlist,
+	      caps[OCI_CAP_BOUNDING]),
 	FIELD(struct oci_process, "effective", oci_p_strlist,
 	      caps[OCI_CAP_EFFECTIVE]),
 	FIELD(struct oci_process, "inheritable", oci_p_strlist,
 	      caps[OCI_CAP_INHERITABLE]),
 	FIELD(struct oci_process, "permitted", oci_p_strlist,
 	      caps[OCI_CAP_PERMITTED]),
-	FIELD(struct oci_process, "ambient", oci_p_strlist, caps[OCI_CAP_AMBIENT]),
+	FIELD(struct oci_process, "ambient", oci_p_strlist,
+	      caps[OCI_CAP_AMBIENT]),
 };
 OBJ_FN(p_caps, caps_fields)
 
@@ -91,7 +96,8 @@ static const struct field process_fields[] = {
 	FIELD_SELF_OPT(struct oci_process, "capabilities", p_caps,
 		       has_capabilities),
 	FIELD_SELF("rlimits", p_rlimits),
-	FIELD(struct oci_process, "noNewPrivileges", oci_p_bool, no_new_privileges),
+	FIELD(struct oci_process, "noNewPrivileges", oci_p_bool,
+	      no_new_privileges),
 	FIELD_OPT(struct oci_process, "oomScoreAdj", oci_p_int, oom_score_adj,
 		  has_oom_score_adj),
 	FIELD_IGNORE("apparmorProfile"),
@@ -102,11 +108,10 @@ static const struct field process_fields[] = {
 	FIELD_IGNORE("commandLine"),
 };
 
-int oci_parse_process_obj(struct pctx *c, const struct json_node *v,
-			  void *dst)
+int oci_parse_process_obj(struct pctx *c, const struct json_node *v, void *dst)
 {
 	return oci_parse_new(c, v, sizeof(struct oci_process), process_fields,
-			 ARRAY_SIZE(process_fields), dst);
+			     ARRAY_SIZE(process_fields), dst);
 }
 
 /* ---- root, mounts ---- */
@@ -172,10 +177,14 @@ ARRAY_FN(p_devrules, struct oci_resources, devices, n_devices, OCI_MAX_ARRAY,
 static const struct field memory_fields[] = {
 	FIELD_OPT(struct oci_resources, "limit", oci_p_i64, memory_limit,
 		  has_memory_limit),
-	FIELD_IGNORE("reservation"), FIELD_IGNORE("swap"),
-	FIELD_IGNORE("kernel"), FIELD_IGNORE("kernelTCP"),
-	FIELD_IGNORE("swappiness"), FIELD_IGNORE("disableOOMKiller"),
-	FIELD_IGNORE("useHierarchy"), FIELD_IGNORE("checkBeforeUpdate"),
+	FIELD_IGNORE("reservation"),
+	FIELD_IGNORE("swap"),
+	FIELD_IGNORE("kernel"),
+	FIELD_IGNORE("kernelTCP"),
+	FIELD_IGNORE("swappiness"),
+	FIELD_IGNORE("disableOOMKiller"),
+	FIELD_IGNORE("useHierarchy"),
+	FIELD_IGNORE("checkBeforeUpdate"),
 };
 OBJ_FN(p_memory, memory_fields)
 
@@ -187,8 +196,10 @@ static const struct field cpu_fields[] = {
 	FIELD_OPT(struct oci_resources, "period", oci_p_u64, cpu_period,
 		  has_cpu_period),
 	FIELD(struct oci_resources, "cpus", oci_p_string, cpu_cpus),
-	FIELD_IGNORE("mems"), FIELD_IGNORE("realtimeRuntime"),
-	FIELD_IGNORE("realtimePeriod"), FIELD_IGNORE("idle"),
+	FIELD_IGNORE("mems"),
+	FIELD_IGNORE("realtimeRuntime"),
+	FIELD_IGNORE("realtimePeriod"),
+	FIELD_IGNORE("idle"),
 	FIELD_IGNORE("burst"),
 };
 OBJ_FN(p_cpu, cpu_fields)
@@ -200,19 +211,16 @@ static const struct field pids_fields[] = {
 OBJ_FN(p_pids, pids_fields)
 
 static const struct field resources_fields[] = {
-	FIELD_SELF("memory", p_memory),
-	FIELD_SELF("cpu", p_cpu),
-	FIELD_SELF("pids", p_pids),
-	FIELD_SELF("devices", p_devrules),
-	FIELD_IGNORE("blockIO"), FIELD_IGNORE("hugepageLimits"),
-	FIELD_IGNORE("network"), FIELD_IGNORE("rdma"),
+	FIELD_SELF("memory", p_memory), FIELD_SELF("cpu", p_cpu),
+	FIELD_SELF("pids", p_pids),	FIELD_SELF("devices", p_devrules),
+	FIELD_IGNORE("blockIO"),	FIELD_IGNORE("hugepageLimits"),
+	FIELD_IGNORE("network"),	FIELD_IGNORE("rdma"),
 	FIELD_IGNORE("unified"),
 };
 NEW_FN(p_resources, struct oci_resources, resources_fields)
 
 /* Seccomp is summarised: rule and syscall-name counts, types checked. */
-static int p_syscall_rule(struct pctx *c, const struct json_node *v,
-			  void *dst)
+static int p_syscall_rule(struct pctx *c, const struct json_node *v, void *dst)
 {
 	size_t i, *names = dst;
 
@@ -222,7 +230,7 @@ static int p_syscall_rule(struct pctx *c, const struct json_node *v,
 	for (i = 0; i < oci_json_len(v); i++) {
 		const struct json_node *n = oci_json_at(v, i);
 
-		if (strcmp(oci_json_key(v, i), "names"))
+		if (strcmp(oci_json_key(v, i), "names") != 0)
 			continue;
 		if (oci_json_kind(n) != JSON_ARRAY)
 			return -EINVAL;
@@ -241,23 +249,28 @@ static int p_syscalls(struct pctx *c, const struct json_node *v, void *dst)
 		return oci_perr_type(c, v, "an array");
 	if (oci_json_len(v) > OCI_MAX_ARRAY)
 		return oci_perr(c, E2BIG, "%zu rules exceed the limit of %d",
-			    oci_json_len(v), OCI_MAX_ARRAY);
+				oci_json_len(v), OCI_MAX_ARRAY);
 	sc->n_syscall_rules = oci_json_len(v);
 	for (i = 0; i < oci_json_len(v); i++) {
-		ret = p_syscall_rule(c, oci_json_at(v, i), &sc->n_syscall_names);
+		ret = p_syscall_rule(c, oci_json_at(v, i),
+				     &sc->n_syscall_names);
 		if (ret < 0)
-			return oci_perr(c, -ret,
-				    "[%zu]: expected an object with a names array",
-				    i);
+			return oci_perr(
+				c, -ret,
+				"[%zu]: expected an object with a names array",
+				i);
 	}
 	return 0;
 }
 
 static const struct field seccomp_fields[] = {
-	FIELD(struct oci_seccomp, "defaultAction", oci_p_string, default_action),
+	FIELD(struct oci_seccomp, "defaultAction", oci_p_string,
+	      default_action),
 	FIELD_SELF("syscalls", p_syscalls),
-	FIELD_IGNORE("defaultErrnoRet"), FIELD_IGNORE("architectures"),
-	FIELD_IGNORE("flags"), FIELD_IGNORE("listenerPath"),
+	FIELD_IGNORE("defaultErrnoRet"),
+	FIELD_IGNORE("architectures"),
+	FIELD_IGNORE("flags"),
+	FIELD_IGNORE("listenerPath"),
 	FIELD_IGNORE("listenerMetadata"),
 };
 NEW_FN(p_seccomp, struct oci_seccomp, seccomp_fields)
@@ -284,12 +297,16 @@ static const struct field linux_fields[] = {
 	FIELD(struct oci_linux, "cgroupsPath", oci_p_path, cgroups_path),
 	FIELD(struct oci_linux, "sysctl", oci_p_kvlist, sysctl),
 	FIELD(struct oci_linux, "maskedPaths", oci_p_pathlist, masked_paths),
-	FIELD(struct oci_linux, "readonlyPaths", oci_p_pathlist, readonly_paths),
+	FIELD(struct oci_linux, "readonlyPaths", oci_p_pathlist,
+	      readonly_paths),
 	FIELD(struct oci_linux, "seccomp", p_seccomp, seccomp),
 	FIELD_SELF("devices", p_devices),
-	FIELD_IGNORE("rootfsPropagation"), FIELD_IGNORE("mountLabel"),
-	FIELD_IGNORE("intelRdt"), FIELD_IGNORE("personality"),
-	FIELD_IGNORE("timeOffsets"), FIELD_IGNORE("memoryPolicy"),
+	FIELD_IGNORE("rootfsPropagation"),
+	FIELD_IGNORE("mountLabel"),
+	FIELD_IGNORE("intelRdt"),
+	FIELD_IGNORE("personality"),
+	FIELD_IGNORE("timeOffsets"),
+	FIELD_IGNORE("memoryPolicy"),
 };
 NEW_FN(p_linux, struct oci_linux, linux_fields)
 
@@ -304,8 +321,10 @@ static const struct field spec_fields[] = {
 	FIELD_SELF("mounts", p_mounts),
 	FIELD(struct oci_spec, "annotations", oci_p_kvlist, annotations),
 	FIELD(struct oci_spec, "linux", p_linux, linux_cfg),
-	FIELD_IGNORE("hooks"), FIELD_IGNORE("vm"),
-	FIELD_IGNORE("windows"), FIELD_IGNORE("solaris"),
+	FIELD_IGNORE("hooks"),
+	FIELD_IGNORE("vm"),
+	FIELD_IGNORE("windows"),
+	FIELD_IGNORE("solaris"),
 	FIELD_IGNORE("zos"),
 };
 
@@ -425,7 +444,7 @@ int oci_spec_parse(const char *buf, size_t len, unsigned int flags,
 		ret = oci_perr_type(&c, root, "a JSON object at the top level");
 	else
 		ret = oci_parse_fields(&c, root, spec_fields,
-				   ARRAY_SIZE(spec_fields), s);
+				       ARRAY_SIZE(spec_fields), s);
 	oci_json_free(root);
 	if (ret < 0) {
 		oci_spec_free(s);
@@ -495,7 +514,7 @@ int oci_spec_parse_file(const char *path, unsigned int flags,
 			struct oci_spec **out, struct sv_err *e)
 {
 	_cleanup_free_ char *buf = NULL;
-	size_t len;
+	size_t len = 0;
 	int ret;
 
 	*out = NULL;
@@ -512,7 +531,7 @@ int oci_process_parse_file(const char *path, unsigned int flags,
 			   struct oci_process **out, struct sv_err *e)
 {
 	_cleanup_free_ char *buf = NULL;
-	size_t len;
+	size_t len = 0;
 	int ret;
 
 	*out = NULL;

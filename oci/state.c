@@ -22,7 +22,7 @@ int oci_time_format(const struct timespec *ts, char *buf, size_t len)
 	    !gmtime_r(&ts->tv_sec, &tm))
 		return -EINVAL;
 	if (ts->tv_nsec) {
-		snprintf(frac, sizeof(frac), ".%09ld", ts->tv_nsec);
+		(void)snprintf(frac, sizeof(frac), ".%09ld", ts->tv_nsec);
 		for (i = 9; frac[i] == '0'; i--)
 			frac[i] = '\0';
 	}
@@ -59,8 +59,8 @@ static int parse_offset(const char *s, long *off)
 		return 0;
 	}
 	if ((s[0] != '+' && s[0] != '-') ||
-	    sscanf(s + 1, "%2d:%2d%n", &hh, &mm, &n) != 2 || n != 5 ||
-	    s[6] || hh > 23 || mm > 59)
+	    sscanf(s + 1, "%2d:%2d%n", &hh, &mm, &n) != 2 || n != 5 || s[6] ||
+	    hh > 23 || mm > 59)
 		return -EINVAL;
 	*off = (hh * 3600L + mm * 60L) * (s[0] == '-' ? -1 : 1);
 	return 0;
@@ -124,8 +124,7 @@ static int gen_annotations(struct oci_jw *w, const struct oci_kvlist *l)
 	return 0;
 }
 
-int oci_state_gen(const struct oci_state *st, char **json_out,
-		  struct sv_err *e)
+int oci_state_gen(const struct oci_state *st, char **json_out, struct sv_err *e)
 {
 	char created[OCI_RFC3339_MAX];
 	struct oci_jw *w = NULL;
@@ -171,7 +170,7 @@ static int p_time(struct pctx *c, const struct json_node *v, void *dst)
 		return oci_perr_type(c, v, "a string");
 	if (oci_time_parse(oci_json_str(v), dst) < 0)
 		return oci_perr(c, EINVAL, "\"%.40s\" is not an RFC 3339 time",
-			    oci_json_str(v));
+				oci_json_str(v));
 	return 0;
 }
 
@@ -200,7 +199,7 @@ int oci_state_parse(const char *buf, size_t len, unsigned int flags,
 		return ret;
 	oci_pctx_init(&c, flags, e);
 	ret = oci_parse_new(&c, root, sizeof(struct oci_state), state_fields,
-			ARRAY_SIZE(state_fields), out);
+			    ARRAY_SIZE(state_fields), out);
 	oci_json_free(root);
 	if (ret < 0) {
 		oci_state_free(*out);

@@ -60,10 +60,11 @@ static bool is_abs(const char *p)
 /* ---- process ---- */
 
 static const char *const rlimit_names[] = {
-	"RLIMIT_AS",	  "RLIMIT_CORE",       "RLIMIT_CPU",	"RLIMIT_DATA",
-	"RLIMIT_FSIZE",	  "RLIMIT_LOCKS",      "RLIMIT_MEMLOCK", "RLIMIT_MSGQUEUE",
-	"RLIMIT_NICE",	  "RLIMIT_NOFILE",     "RLIMIT_NPROC",	"RLIMIT_RSS",
-	"RLIMIT_RTPRIO",  "RLIMIT_RTTIME",     "RLIMIT_SIGPENDING",
+	"RLIMIT_AS",	  "RLIMIT_CORE",     "RLIMIT_CPU",
+	"RLIMIT_DATA",	  "RLIMIT_FSIZE",    "RLIMIT_LOCKS",
+	"RLIMIT_MEMLOCK", "RLIMIT_MSGQUEUE", "RLIMIT_NICE",
+	"RLIMIT_NOFILE",  "RLIMIT_NPROC",    "RLIMIT_RSS",
+	"RLIMIT_RTPRIO",  "RLIMIT_RTTIME",   "RLIMIT_SIGPENDING",
 	"RLIMIT_STACK",
 };
 
@@ -86,18 +87,21 @@ static int check_rlimits(const char *pfx, const struct oci_process *p,
 	for (i = 0; i < p->n_rlimits; i++) {
 		r = &p->rlimits[i];
 		if (!rlimit_known(r->type))
-			return sv_err_set(e, EINVAL,
-					  "%srlimits[%zu].type: unknown rlimit \"%.64s\"",
-					  pfx, i, r->type ? r->type : "");
+			return sv_err_set(
+				e, EINVAL,
+				"%srlimits[%zu].type: unknown rlimit \"%.64s\"",
+				pfx, i, r->type ? r->type : "");
 		if (r->soft > r->hard)
-			return sv_err_set(e, EINVAL,
-					  "%srlimits[%zu]: soft limit above hard limit",
-					  pfx, i);
+			return sv_err_set(
+				e, EINVAL,
+				"%srlimits[%zu]: soft limit above hard limit",
+				pfx, i);
 		for (j = 0; j < i; j++)
 			if (!strcmp(p->rlimits[j].type, r->type))
-				return sv_err_set(e, EINVAL,
-						  "%srlimits[%zu]: duplicate %s",
-						  pfx, i, r->type);
+				return sv_err_set(
+					e, EINVAL,
+					"%srlimits[%zu]: duplicate %s", pfx, i,
+					r->type);
 	}
 	return 0;
 }
@@ -136,10 +140,10 @@ static int check_version(const struct oci_spec *s, struct sv_err *e)
 
 	if (!v)
 		return sv_err_set(e, EINVAL, "ociVersion: missing");
-	if (strncmp(v, "1.", 2) || v[2] < '0' || v[2] > '9')
-		return sv_err_set(e, EINVAL,
-				  "ociVersion: \"%.32s\" is not supported (need 1.x)",
-				  v);
+	if (strncmp(v, "1.", 2) != 0 || v[2] < '0' || v[2] > '9')
+		return sv_err_set(
+			e, EINVAL,
+			"ociVersion: \"%.32s\" is not supported (need 1.x)", v);
 	return 0;
 }
 
@@ -152,11 +156,13 @@ static int check_mounts(const struct oci_spec *s, struct sv_err *e)
 
 		if (!d)
 			return sv_err_set(e, EINVAL,
-					  "mounts[%zu].destination: missing", i);
+					  "mounts[%zu].destination: missing",
+					  i);
 		if (!is_abs(d))
-			return sv_err_set(e, EINVAL,
-					  "mounts[%zu].destination: \"%.64s\" is not an absolute path",
-					  i, d);
+			return sv_err_set(
+				e, EINVAL,
+				"mounts[%zu].destination: \"%.64s\" is not an absolute path",
+				i, d);
 	}
 	return 0;
 }
@@ -170,18 +176,21 @@ static int check_namespaces(const struct oci_linux *l, struct sv_err *e)
 	for (i = 0; i < l->n_namespaces; i++) {
 		ns = &l->namespaces[i];
 		if (ns->type == OCI_NS_UNKNOWN)
-			return sv_err_set(e, EINVAL,
-					  "linux.namespaces[%zu].type: unknown namespace type \"%.32s\"",
-					  i, ns->type_name ? ns->type_name : "");
+			return sv_err_set(
+				e, EINVAL,
+				"linux.namespaces[%zu].type: unknown namespace type \"%.32s\"",
+				i, ns->type_name ? ns->type_name : "");
 		if (seen & (1u << ns->type))
-			return sv_err_set(e, EINVAL,
-					  "linux.namespaces[%zu]: duplicate namespace type %s",
-					  i, ns->type_name);
+			return sv_err_set(
+				e, EINVAL,
+				"linux.namespaces[%zu]: duplicate namespace type %s",
+				i, ns->type_name);
 		seen |= 1u << ns->type;
 		if (ns->path && !is_abs(ns->path))
-			return sv_err_set(e, EINVAL,
-					  "linux.namespaces[%zu].path: \"%.64s\" is not an absolute path",
-					  i, ns->path);
+			return sv_err_set(
+				e, EINVAL,
+				"linux.namespaces[%zu].path: \"%.64s\" is not an absolute path",
+				i, ns->path);
 	}
 	return 0;
 }
@@ -189,17 +198,19 @@ static int check_namespaces(const struct oci_linux *l, struct sv_err *e)
 static int check_resources(const struct oci_resources *r, struct sv_err *e)
 {
 	if (r->has_memory_limit && r->memory_limit < -1)
-		return sv_err_set(e, EINVAL,
-				  "linux.resources.memory.limit: %lld is negative",
-				  (long long)r->memory_limit);
+		return sv_err_set(
+			e, EINVAL,
+			"linux.resources.memory.limit: %lld is negative",
+			(long long)r->memory_limit);
 	if (r->has_cpu_quota && r->cpu_quota < -1)
 		return sv_err_set(e, EINVAL,
 				  "linux.resources.cpu.quota: %lld is negative",
 				  (long long)r->cpu_quota);
 	if (r->has_pids_limit && r->pids_limit < -1)
-		return sv_err_set(e, EINVAL,
-				  "linux.resources.pids.limit: %lld is negative",
-				  (long long)r->pids_limit);
+		return sv_err_set(
+			e, EINVAL,
+			"linux.resources.pids.limit: %lld is negative",
+			(long long)r->pids_limit);
 	return 0;
 }
 
@@ -210,9 +221,10 @@ static int check_pathlist(const char *name, const struct oci_strlist *l,
 
 	for (i = 0; i < l->len; i++)
 		if (!is_abs(l->items[i]))
-			return sv_err_set(e, EINVAL,
-					  "linux.%s[%zu]: \"%.64s\" is not an absolute path",
-					  name, i, l->items[i]);
+			return sv_err_set(
+				e, EINVAL,
+				"linux.%s[%zu]: \"%.64s\" is not an absolute path",
+				name, i, l->items[i]);
 	return 0;
 }
 
@@ -224,13 +236,16 @@ static int check_devices(const struct oci_linux *l, struct sv_err *e)
 	for (i = 0; i < l->n_devices; i++) {
 		d = &l->devices[i];
 		if (!is_abs(d->path))
-			return sv_err_set(e, EINVAL,
-					  "linux.devices[%zu].path: missing or not absolute",
-					  i);
-		if (!d->type || strlen(d->type) != 1 || !strchr("cbup", d->type[0]))
-			return sv_err_set(e, EINVAL,
-					  "linux.devices[%zu].type: expected c, b, u or p",
-					  i);
+			return sv_err_set(
+				e, EINVAL,
+				"linux.devices[%zu].path: missing or not absolute",
+				i);
+		if (!d->type || strlen(d->type) != 1 ||
+		    !strchr("cbup", d->type[0]))
+			return sv_err_set(
+				e, EINVAL,
+				"linux.devices[%zu].type: expected c, b, u or p",
+				i);
 	}
 	return 0;
 }
@@ -272,7 +287,10 @@ static const struct anno_rule anno_rules[] = {
 	{ OCI_ANNO_FW_CODE, ANNO_PATH, { NULL }, 0, 0 },
 	{ OCI_ANNO_FW_VARS, ANNO_PATH, { NULL }, 0, 0 },
 	{ OCI_ANNO_VCPUS, ANNO_RANGE, { NULL }, OCI_VCPUS_MIN, OCI_VCPUS_MAX },
-	{ OCI_ANNO_MEMORY_MIB, ANNO_RANGE, { NULL }, OCI_MEMORY_MIB_MIN,
+	{ OCI_ANNO_MEMORY_MIB,
+	  ANNO_RANGE,
+	  { NULL },
+	  OCI_MEMORY_MIB_MIN,
 	  OCI_MEMORY_MIB_MAX },
 };
 
@@ -299,21 +317,24 @@ static int check_anno(const struct anno_rule *r, const char *v,
 		return check_choice(r, v, e);
 	case ANNO_RANGE:
 		if (oci_parse_dec(v, r->lo, r->hi, &n) < 0)
-			return sv_err_set(e, EINVAL,
-					  "annotation %s: \"%.64s\" is not a decimal number in %lu..%lu",
-					  r->key, v, r->lo, r->hi);
+			return sv_err_set(
+				e, EINVAL,
+				"annotation %s: \"%.64s\" is not a decimal number in %lu..%lu",
+				r->key, v, r->lo, r->hi);
 		return 0;
 	case ANNO_PATH:
 		if (!oci_path_ok(v))
-			return sv_err_set(e, EINVAL,
-					  "annotation %s: \"%.64s\" is not an absolute path without ','",
-					  r->key, v);
+			return sv_err_set(
+				e, EINVAL,
+				"annotation %s: \"%.64s\" is not an absolute path without ','",
+				r->key, v);
 		return 0;
 	case ANNO_PARAMS:
 		if (!oci_params_ok(v))
-			return sv_err_set(e, EINVAL,
-					  "annotation %s: not printable ASCII of at most %d bytes",
-					  r->key, OCI_KERNEL_PARAMS_MAX);
+			return sv_err_set(
+				e, EINVAL,
+				"annotation %s: not printable ASCII of at most %d bytes",
+				r->key, OCI_KERNEL_PARAMS_MAX);
 		return 0;
 	}
 	return 0;
@@ -327,13 +348,15 @@ static int check_annotations(const struct oci_spec *s, struct sv_err *e)
 
 	for (i = 0; i < s->annotations.len; i++) {
 		kv = &s->annotations.items[i];
-		if (strncmp(kv->key, OCI_ANNO_PREFIX, strlen(OCI_ANNO_PREFIX)))
+		if (strncmp(kv->key, OCI_ANNO_PREFIX,
+			    strlen(OCI_ANNO_PREFIX)) != 0)
 			continue;
 		for (j = 0; j < ARRAY_SIZE(anno_rules); j++)
 			if (!strcmp(kv->key, anno_rules[j].key))
 				break;
 		if (j == ARRAY_SIZE(anno_rules))
-			return sv_err_set(e, EINVAL, "annotation %.128s: unknown",
+			return sv_err_set(e, EINVAL,
+					  "annotation %.128s: unknown",
 					  kv->key);
 		ret = check_anno(&anno_rules[j], kv->value, e);
 		if (ret < 0)

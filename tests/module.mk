@@ -13,13 +13,13 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/tests/fuzz/%)
 EMU_SRCS := $(sort $(wildcard tests/emu/*.c))
 EMU_OBJS := $(EMU_SRCS:%.c=$(O)/%.o)
 
-VMM_LINK = -Wl,--start-group $(O)/libvmm.a $(O)/libvmmkvm.a -Wl,--end-group $(VMM_LIBS)
+VMM_LINK = -Wl,--start-group $(O)/libvmm.a $(O)/libvmmkvm.a $(O)/liboci.a -Wl,--end-group $(VMM_LIBS)
 
-$(O)/tests/unit/%: $(O)/tests/unit/%.o $(UNIT_HELPER_OBJS) $(O)/libvmm.a $(O)/libvmmkvm.a
+$(O)/tests/unit/%: $(O)/tests/unit/%.o $(UNIT_HELPER_OBJS) $(O)/libvmm.a $(O)/libvmmkvm.a $(O)/liboci.a
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(UNIT_HELPER_OBJS) $(VMM_LINK) -lcmocka
 
-$(O)/tests/fuzz/%: $(O)/tests/fuzz/%.o $(O)/tests/fuzz/replay.o $(O)/libvmm.a $(O)/libvmmkvm.a
+$(O)/tests/fuzz/%: $(O)/tests/fuzz/%.o $(O)/tests/fuzz/replay.o $(O)/libvmm.a $(O)/libvmmkvm.a $(O)/liboci.a
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(O)/tests/fuzz/replay.o $(VMM_LINK)
 
@@ -51,7 +51,7 @@ check-fuzz: $(FUZZ_BINS)
 check-kvm: all $(EMU_BIN)
 	@sh tests/integration/run-kvm.sh $(O)
 
-check-integration: all
+check-integration: all $(EMU_BIN) $(O)/tests/qmp_client
 	@sh tests/integration/run.sh $(O)
 
 check-linux: all
@@ -62,11 +62,11 @@ check-linux: all
 fuzz:
 	$(MAKE) O=build-fuzz CC=clang SANITIZE=fuzzer-no-link,address,undefined \
 		$(patsubst $(O)/%,build-fuzz/%,$(FUZZ_SRCS:tests/fuzz/%.c=$(O)/tests/fuzz/%.o)) \
-		build-fuzz/libvmm.a build-fuzz/libvmmkvm.a
+		build-fuzz/libvmm.a build-fuzz/libvmmkvm.a build-fuzz/liboci.a
 	@mkdir -p build-fuzz/bin
 	@for f in $(FUZZ_SRCS:tests/fuzz/%.c=%); do \
 		clang -fsanitize=fuzzer,address,undefined -o build-fuzz/bin/$$f build-fuzz/tests/fuzz/$$f.o \
-			-Wl,--start-group build-fuzz/libvmm.a build-fuzz/libvmmkvm.a -Wl,--end-group -lpthread || exit 1; \
+			-Wl,--start-group build-fuzz/libvmm.a build-fuzz/libvmmkvm.a build-fuzz/liboci.a -Wl,--end-group -lpthread -lyajl || exit 1; \
 		echo "  FUZZ    build-fuzz/bin/$$f"; done
 
 -include $(UNIT_SRCS:%.c=$(O)/%.d) $(FUZZ_SRCS:%.c=$(O)/%.d) $(EMU_SRCS:%.c=$(O)/%.d)
@@ -82,3 +82,8 @@ bench: all $(EMU_BIN) $(O)/tests/svbench
 
 bench-smoke: all $(EMU_BIN) $(O)/tests/svbench
 	@sh tests/bench/run.sh $(O) 1 $(O)/bench-smoke
+
+# QMP test client used by tests/integration/test_qmp.sh.
+$(O)/tests/qmp_client: tests/integration/qmp_client.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<

@@ -27,8 +27,8 @@ struct sv_err;
 #define OCI_PLAN_DEFAULT_MEMORY_MIB 256
 
 enum vm_kind {
-	VM_KIND_CONTAINER,	/* root.path is a directory, sv-agent is init */
-	VM_KIND_VM,		/* the bundle describes a whole guest */
+	VM_KIND_CONTAINER, /* root.path is a directory, sv-agent is init */
+	VM_KIND_VM, /* the bundle describes a whole guest */
 };
 
 enum vm_machine {
@@ -40,7 +40,7 @@ enum vm_machine {
 struct oci_plan_defaults {
 	char *kernel;
 	char *initrd;
-	char *kernel_params;	/* NULL: per machine and kind, see plan.c */
+	char *kernel_params; /* NULL: per machine and kind, see plan.c */
 	enum vm_machine machine;
 	unsigned int vcpus;
 	unsigned int memory_mib;
@@ -53,22 +53,24 @@ struct vm_plan {
 	enum vm_machine machine;
 	unsigned int vcpus;
 	unsigned int memory_mib;
-	char *kernel;		/* NULL: firmware boots the disk (q35 only) */
-	char *initrd;		/* NULL: none */
-	char *cmdline;		/* NULL when there is no kernel */
-	char *rootfs;		/* image file, or directory if rootfs_is_dir */
-	bool rootfs_is_dir;	/* the shim turns it into a disk image */
+	char *kernel; /* NULL: firmware boots the disk (q35 only) */
+	char *initrd; /* NULL: none */
+	char *cmdline; /* NULL when there is no kernel */
+	char *rootfs; /* image file, or directory if rootfs_is_dir */
+	bool rootfs_is_dir; /* the shim turns it into a disk image */
 	bool readonly;
-	char *firmware_code;	/* NULL on microvm */
-	char *firmware_vars;	/* NULL: no vars pflash */
+	char *firmware_code; /* NULL on microvm */
+	char *firmware_vars; /* NULL: no vars pflash */
 };
 
 /* What the argv needs besides the plan. */
 struct vm_argv_args {
-	const char *binary;	/* argv[0], "stratovirt" if NULL */
-	const char *state_dir;	/* qmp.sock is created in it */
-	const char *disk;	/* image to attach; NULL: plan->rootfs */
-	const char *serial;	/* -serial value, "stdio" if NULL */
+	const char *binary; /* argv[0], "stratovirt" if NULL */
+	const char *state_dir; /* qmp.sock is created in it */
+	const char *disk; /* image to attach; NULL: plan->rootfs */
+	const char *serial; /* -serial value, "stdio" if NULL */
+	/* NULL-terminated, appended verbatim (agent port, netdev, ...) */
+	const char *const *extra;
 };
 
 /* Fill d with the built-in defaults (allocates; undo with _fini). */

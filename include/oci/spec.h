@@ -20,23 +20,23 @@
 struct sv_err;
 
 /* Input caps, checked before and during parsing. */
-#define OCI_MAX_INPUT (4u << 20)	/* bytes of JSON */
-#define OCI_MAX_DEPTH 64		/* nesting of [ and { */
-#define OCI_MAX_ARRAY 4096		/* elements of any list or map */
-#define OCI_MAX_STRING (64u << 10)	/* bytes of any string */
+#define OCI_MAX_INPUT (4u << 20) /* bytes of JSON */
+#define OCI_MAX_DEPTH 64 /* nesting of [ and { */
+#define OCI_MAX_ARRAY 4096 /* elements of any list or map */
+#define OCI_MAX_STRING (64u << 10) /* bytes of any string */
 
 /* Annotations read by the shim (DESIGN.md 3.2), checked by validation. */
 #define OCI_ANNO_PREFIX "org.stratovirt."
-#define OCI_ANNO_BUNDLE "org.stratovirt.bundle"		/* container|vm */
-#define OCI_ANNO_MACHINE "org.stratovirt.machine"	/* microvm|q35 */
+#define OCI_ANNO_BUNDLE "org.stratovirt.bundle" /* container|vm */
+#define OCI_ANNO_MACHINE "org.stratovirt.machine" /* microvm|q35 */
 #define OCI_ANNO_KERNEL "org.stratovirt.kernel"
 #define OCI_ANNO_INITRD "org.stratovirt.initrd"
 #define OCI_ANNO_KERNEL_PARAMS "org.stratovirt.kernel_params"
 #define OCI_ANNO_ROOTFS_IMAGE "org.stratovirt.rootfs_image"
 #define OCI_ANNO_FW_CODE "org.stratovirt.firmware.code"
 #define OCI_ANNO_FW_VARS "org.stratovirt.firmware.vars"
-#define OCI_ANNO_VCPUS "org.stratovirt.vcpus"		/* 1..254 */
-#define OCI_ANNO_MEMORY_MIB "org.stratovirt.memory_mib"	/* 128..524288 */
+#define OCI_ANNO_VCPUS "org.stratovirt.vcpus" /* 1..254 */
+#define OCI_ANNO_MEMORY_MIB "org.stratovirt.memory_mib" /* 128..524288 */
 
 #define OCI_VCPUS_MIN 1
 #define OCI_VCPUS_MAX 254
@@ -45,7 +45,7 @@ struct sv_err;
 #define OCI_KERNEL_PARAMS_MAX 2048
 
 /* Flags of the *_parse functions. */
-#define OCI_PARSE_STRICT 0x1u	/* reject unknown keys (tests only) */
+#define OCI_PARSE_STRICT 0x1u /* reject unknown keys (tests only) */
 
 struct oci_strlist {
 	char **items;
@@ -87,7 +87,7 @@ enum oci_cap_set {
 };
 
 struct oci_rlimit {
-	char *type;	/* "RLIMIT_NOFILE", ... */
+	char *type; /* "RLIMIT_NOFILE", ... */
 	uint64_t hard;
 	uint64_t soft;
 };
@@ -102,7 +102,7 @@ struct oci_process {
 	struct oci_strlist env;
 	char *cwd;
 	bool has_capabilities;
-	struct oci_strlist caps[OCI_CAP_NSETS];	/* indexed by oci_cap_set */
+	struct oci_strlist caps[OCI_CAP_NSETS]; /* indexed by oci_cap_set */
 	struct oci_rlimit *rlimits;
 	size_t n_rlimits;
 	bool no_new_privileges;
@@ -130,9 +130,9 @@ enum oci_ns_type {
 };
 
 struct oci_namespace {
-	char *type_name;	/* as written in the input */
-	enum oci_ns_type type;	/* OCI_NS_UNKNOWN if not a known name */
-	char *path;		/* NULL: create a new namespace */
+	char *type_name; /* as written in the input */
+	enum oci_ns_type type; /* OCI_NS_UNKNOWN if not a known name */
+	char *path; /* NULL: create a new namespace */
 };
 
 struct oci_id_mapping {
@@ -144,7 +144,7 @@ struct oci_id_mapping {
 /* linux.resources.devices: cgroup device rules. */
 struct oci_device_rule {
 	bool allow;
-	char *type;	/* "a", "c", "b" or NULL */
+	char *type; /* "a", "c", "b" or NULL */
 	bool has_major;
 	int64_t major;
 	bool has_minor;
@@ -219,7 +219,7 @@ struct oci_spec {
 	struct oci_mount *mounts;
 	size_t n_mounts;
 	struct oci_kvlist annotations;
-	struct oci_linux *linux_cfg;	/* "linux" (a predefined macro in gnu11) */
+	struct oci_linux *linux_cfg; /* "linux" (a predefined macro in gnu11) */
 };
 
 /* Parse config.json text (len bytes, no NUL needed). *out owned by caller. */
@@ -227,8 +227,7 @@ int oci_spec_parse(const char *buf, size_t len, unsigned int flags,
 		   struct oci_spec **out, struct sv_err *e) SV_MUST_CHECK;
 int oci_spec_parse_file(const char *path, unsigned int flags,
 			struct oci_spec **out, struct sv_err *e) SV_MUST_CHECK;
-int oci_spec_validate(const struct oci_spec *s, struct sv_err *e)
-	SV_MUST_CHECK;
+int oci_spec_validate(const struct oci_spec *s, struct sv_err *e) SV_MUST_CHECK;
 void oci_spec_free(struct oci_spec *s);
 
 /* The JSON given to `exec --process`: the same object as spec.process. */
@@ -237,8 +236,8 @@ int oci_process_parse(const char *buf, size_t len, unsigned int flags,
 int oci_process_parse_file(const char *path, unsigned int flags,
 			   struct oci_process **out,
 			   struct sv_err *e) SV_MUST_CHECK;
-int oci_process_validate(const struct oci_process *p, struct sv_err *e)
-	SV_MUST_CHECK;
+int oci_process_validate(const struct oci_process *p,
+			 struct sv_err *e) SV_MUST_CHECK;
 void oci_process_free(struct oci_process *p);
 
 /* Value of annotation key, or NULL. */

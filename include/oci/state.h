@@ -22,12 +22,12 @@ struct oci_state {
 	char *oci_version;
 	char *id;
 	int pid;
-	char *status;	/* creating|created|running|paused|stopped */
+	char *status; /* creating|created|running|paused|stopped */
 	char *bundle;
 	char *rootfs;
-	struct timespec created;	/* UTC */
+	struct timespec created; /* UTC */
 	char *owner;
-	struct oci_kvlist annotations;	/* printed sorted, omitted if empty */
+	struct oci_kvlist annotations; /* printed sorted, omitted if empty */
 };
 
 /* *json_out is malloc'd and NUL-terminated; NULL strings print as "". */
@@ -40,8 +40,8 @@ void oci_state_free(struct oci_state *st);
 
 /* Go's RFC3339Nano in UTC: 2026-11-24T18:41:35.615577642Z (zeros trimmed). */
 #define OCI_RFC3339_MAX 40
-int oci_time_format(const struct timespec *ts, char *buf, size_t len)
-	SV_MUST_CHECK;
+int oci_time_format(const struct timespec *ts, char *buf,
+		    size_t len) SV_MUST_CHECK;
 /* Accepts Z or a +hh:mm/-hh:mm offset and 0..9 fraction digits. */
 int oci_time_parse(const char *s, struct timespec *out) SV_MUST_CHECK;
 

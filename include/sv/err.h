@@ -16,7 +16,10 @@ struct sv_err {
 	char msg[SV_ERR_MSG_MAX];
 };
 
-#define SV_ERR_INIT { 0, "" }
+#define SV_ERR_INIT   \
+	{             \
+		0, "" \
+	}
 
 /*
  * Record an error: code is a positive errno (a negative one is accepted and

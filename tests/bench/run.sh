@@ -21,21 +21,30 @@ QEMU=$(command -v qemu-system-x86_64)
 MEM=128
 APPEND_HELLO="console=ttyS0 svtest=hello"
 
-ours_cmd() { # APPEND
-	echo "$OURS -machine microvm -kernel $K -m $MEM -smp 1 -append" "$1" "-serial stdio"
-}
-qemu_cmd() { # APPEND
-	cpu=""; [ "$QACCEL" = kvm ] && cpu="-cpu host,-arch-capabilities"
-	echo "$QEMU -M microvm,acpi=off -accel $QACCEL $cpu -m $MEM -smp 1" \
-	     "-nodefaults -no-user-config -nographic -serial stdio -no-reboot" \
-	     "-kernel $K -append" "$1"
-}
+QCPU=""
+[ "$QACCEL" = kvm ] && QCPU="-cpu host,-arch-capabilities"
 
-# one VMM LABEL: run svbench, append its JSON line to $TMP/LABEL.jsonl
+# ours APPEND PREFIX...: run PREFIX followed by our VMM's command line.
+ours() {
+	a=$1; shift
+	"$@" "$OURS" -machine microvm -kernel "$K" -m "$MEM" -smp 1 \
+		-append "$a" -serial stdio
+}
+# qemu APPEND PREFIX...: the same guest under QEMU microvm.
+qemu() {
+	a=$1; shift
+	# shellcheck disable=SC2086
+	"$@" "$QEMU" -M microvm,acpi=off -accel "$QACCEL" $QCPU -m "$MEM" -smp 1 \
+		-nodefaults -no-user-config -nographic -serial stdio -no-reboot \
+		-kernel "$K" -append "$a"
+}
+# For the JSON record of how each measurement was taken.
+ours_desc() { echo "$OURS -machine microvm -kernel $K -m $MEM -smp 1 -append '$1' -serial stdio"; }
+qemu_desc() { echo "$QEMU -M microvm,acpi=off -accel $QACCEL $QCPU -m $MEM -smp 1 -nodefaults -no-user-config -nographic -serial stdio -no-reboot -kernel $K -append '$1'"; }
+
+# one LABEL VMMFN APPEND: run svbench on it, append the JSON to LABEL.jsonl
 one() {
-	label=$1; shift
-	# shellcheck disable=SC2068
-	"$B" --timeout-ms 60000 -- $@ < /dev/null >> "$TMP/$label.jsonl" 2>/dev/null
+	"$2" "$3" "$B" --timeout-ms 60000 -- < /dev/null >> "$TMP/$1.jsonl" 2>/dev/null
 }
 
 stat3() { # FILE FIELD -> "min median max"
@@ -52,37 +61,30 @@ have_qemu=1; [ -n "$QEMU" ] || have_qemu=0
 
 echo "bench: ours = $OURS_NOTE; QEMU = $([ $have_qemu = 1 ] && echo "-M microvm -accel $QACCEL" || echo missing); $RUNS runs + 1 warm-up"
 # Warm-up, then interleaved runs.
-# shellcheck disable=SC2046
-one warm $(ours_cmd "$APPEND_HELLO")
-for i in $(seq "$RUNS"); do
-	# shellcheck disable=SC2046
-	one ours_hello $(ours_cmd "$APPEND_HELLO")
-	# shellcheck disable=SC2046
-	[ $have_qemu = 1 ] && one qemu_hello $(qemu_cmd "$APPEND_HELLO")
+one warm ours "$APPEND_HELLO"
+[ $have_qemu = 1 ] && one warm qemu "$APPEND_HELLO"
+for _ in $(seq "$RUNS"); do
+	one ours_hello ours "$APPEND_HELLO"
+	[ $have_qemu = 1 ] && one qemu_hello qemu "$APPEND_HELLO"
 done
 # Idle RSS split: guest RAM vs the VMM's own, after 1 s of an idle guest.
-# shellcheck disable=SC2046
-"$B" --idle-rss 1000 --guest-mib $MEM --marker never -- $(ours_cmd "console=ttyS0 svtest=count") < /dev/null > "$TMP/ours_rss.json" 2>/dev/null
-if [ $have_qemu = 1 ]; then
-	# shellcheck disable=SC2046
-	"$B" --idle-rss 1000 --guest-mib $MEM --marker never -- $(qemu_cmd "console=ttyS0 svtest=count") < /dev/null > "$TMP/qemu_rss.json" 2>/dev/null
-fi
+IDLE="console=ttyS0 svtest=count"
+ours "$IDLE" "$B" --idle-rss 1000 --guest-mib "$MEM" --marker never -- \
+	< /dev/null > "$TMP/ours_rss.json" 2>/dev/null
+[ $have_qemu = 1 ] && qemu "$IDLE" "$B" --idle-rss 1000 --guest-mib "$MEM" \
+	--marker never -- < /dev/null > "$TMP/qemu_rss.json" 2>/dev/null
 # Distinct syscalls during a whole run (strace -f -c).
-sys_count() { # LABEL CMD...
-	label=$1; shift
+sys_count() { # LABEL VMMFN
 	if command -v strace >/dev/null; then
-		# shellcheck disable=SC2068
-		strace -f -c -o "$TMP/$label.strace" $@ < /dev/null > /dev/null 2>&1
-		awk 'f && /^[ ]*[0-9]/ && $NF != "total" { n++ } /^------/ { f = !f } END { print n + 0 }' "$TMP/$label.strace"
+		"$2" "$APPEND_HELLO" strace -f -c -o "$TMP/$1.strace" < /dev/null > /dev/null 2>&1
+		awk 'f && /^[ ]*[0-9]/ && $NF != "total" { n++ } /^------/ { f = !f } END { print n + 0 }' "$TMP/$1.strace"
 	else
 		echo n/a
 	fi
 }
-# shellcheck disable=SC2046
-ours_sys=$(sys_count ours $(ours_cmd "$APPEND_HELLO"))
+ours_sys=$(sys_count ours ours)
 qemu_sys=n/a
-# shellcheck disable=SC2046
-[ $have_qemu = 1 ] && qemu_sys=$(sys_count qemu $(qemu_cmd "$APPEND_HELLO"))
+[ $have_qemu = 1 ] && qemu_sys=$(sys_count qemu qemu)
 
 row() { # NAME FIELD
 	o=$(stat3 "$TMP/ours_hello.jsonl" "$2"); q="n/a n/a n/a"
@@ -107,12 +109,12 @@ out=$RESDIR/$(date -u +%Y%m%dT%H%M%SZ)-$(hostname).json
 	printf '{"host":"%s","kvm":"%s","runs":%s,"guest":"%s","mem_mib":%s,' \
 		"$(hostname)" "$kind" "$RUNS" "$K" "$MEM"
 	printf '"ours":{"cmd":"%s","note":"%s","syscalls":"%s","idle":%s,"runs":[%s]},' \
-		"$(ours_cmd "$APPEND_HELLO")" "$OURS_NOTE" "$ours_sys" \
+		"$(ours_desc "$APPEND_HELLO")" "$OURS_NOTE" "$ours_sys" \
 		"$(cat "$TMP/ours_rss.json" 2>/dev/null || echo null)" \
 		"$(paste -sd, "$TMP/ours_hello.jsonl")"
 	if [ $have_qemu = 1 ]; then
 		printf '"qemu":{"cmd":"%s","syscalls":"%s","idle":%s,"runs":[%s]}}\n' \
-			"$(qemu_cmd "$APPEND_HELLO")" "$qemu_sys" \
+			"$(qemu_desc "$APPEND_HELLO")" "$qemu_sys" \
 			"$(cat "$TMP/qemu_rss.json" 2>/dev/null || echo null)" \
 			"$(paste -sd, "$TMP/qemu_hello.jsonl")"
 	else

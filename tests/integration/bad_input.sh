@@ -63,4 +63,12 @@ bad "non-kernel file (100 bytes)" "$TMP/tiny" "$VM_VMM" -kernel "$TMP/tiny" -dri
 head -c 6000 "$G/svtest.bzImage" > "$TMP/trunc.bzImage"
 bad "truncated bzImage" "$TMP/trunc.bzImage" "$VM_VMM" -kernel "$TMP/trunc.bzImage" -drive "$D" \
 	-device virtio-blk-device,drive=d0
+head -c 8192 /etc/services > "$TMP/text"
+bad "text file as kernel" "a text file" "$VM_VMM" -kernel "$TMP/text"
+if command -v mkfs.ext4 >/dev/null; then
+	mkfs.ext4 -q -F "$TMP/rootfs.ext4" 4M >/dev/null 2>&1
+	bad "rootfs image as kernel" "ext2/3/4" "$VM_VMM" -kernel "$TMP/rootfs.ext4"
+else
+	skip "rootfs image as kernel: mkfs.ext4 missing"
+fi
 summary "bad input"

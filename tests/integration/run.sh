@@ -12,17 +12,17 @@ run_qmp() { # LABEL VMM
 		skip "$1: QMP suite not written yet"
 		return
 	fi
-	sh tests/integration/test_qmp.sh "$2" "$O/guests/svtest.bin" "$O" > "$TMP/qmp.out" 2>&1
+	SVCOUNT_SHIFT=$3 sh tests/integration/test_qmp.sh "$2" "$O/guests/svtest.bin" "$O/tests/qmp_client" > "$TMP/qmp.out" 2>&1
 	sed "s/^/$1: /" "$TMP/qmp.out"
 	add_counts "$(cat "$TMP/qmp.out")" || fail "$1: test_qmp.sh printed no summary"
 }
 
 case $(kvm_kind) in
 none) skip "real-KVM QMP tests: this host has no /dev/kvm" ;;
-*) run_qmp kvm "$O/stratovirt" ;;
+*) run_qmp kvm "$O/stratovirt" 24 ;;
 esac
 if [ -x "$O/tests/stratovirt-emu" ]; then
-	run_qmp emu "$O/tests/stratovirt-emu"
+	run_qmp emu "$O/tests/stratovirt-emu" 16
 else
 	fail "emulated-CPU VMM $O/tests/stratovirt-emu missing"
 fi

@@ -93,7 +93,7 @@ qc() { "$QC" -t 10 "$@" 2> "$TMP/qc.err"; }
 # qn ARGS...: negotiated client, without the greeting and the negotiation reply.
 qn() { qc -q -N "$@" | tail -n +2; }
 no_ts() { sed 's/"timestamp":{"seconds":[0-9]*,"microseconds":[0-9]*}/"timestamp":{}/'; }
-ticks() { grep -c '^tick ' "$1" 2>/dev/null || echo 0; }
+ticks() { n=$(grep -c '^tick ' "$1" 2>/dev/null); echo "${n:-0}"; }
 
 # check NAME EXPECTED ACTUAL
 check() {
@@ -296,6 +296,27 @@ t_reset() {
 	check "system_reset: exit status" 0 "$RC"
 }
 
+t_freeze() {
+	start_vm frz -S -qmp "unix:$SOCK,server,nowait" || return
+	check "-S: query-status paused" \
+		'{"return":{"running":false,"singlestep":false,"status":"paused"}}' \
+		"$(qn "$SOCK" query-status)"
+	sleep 1
+	check "-S: the guest has not run" 0 "$(ticks "$TMP/frz.out")"
+	check "-S: cont" "$(printf '%s\n%s' '{"event":"RESUME","data":{},"timestamp":{}}' '{"return":{}}')" \
+		"$(qn "$SOCK" cont | no_ts)"
+	i=0
+	while [ "$(ticks "$TMP/frz.out")" -eq 0 ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ "$(ticks "$TMP/frz.out")" -gt 0 ] && pass "-S: guest runs after cont" ||
+		fail "-S: no tick within 10 s after cont"
+	qn -x "$SOCK" quit > /dev/null
+	wait_exit 10
+	check "-S: quit exit status" 0 "$RC"
+}
+
 t_tcp_and_mon() {
 	port=$((20000 + $$ % 20000))
 	start_vm tcp -qmp "tcp:127.0.0.1:$port,server,nowait" \
@@ -311,13 +332,63 @@ t_tcp_and_mon() {
 	check "-mon: quit exit status" 0 "$RC"
 }
 
+# microvm hot-plug: blockdev-add + device_add fill a pre-created
+# virtio-blk slot, device_del empties it and emits DEVICE_DELETED.
+t_hotplug() {
+	start_vm hotplug -qmp "unix:$SOCK,server,nowait" || return
+	printf 'SVDISK01' > "$TMP/hp1.img"; truncate -s 1M "$TMP/hp1.img"
+	cp "$TMP/hp1.img" "$TMP/hp2.img"
+	bd='{"execute":"blockdev-add","arguments":{"node-name":"drive-1","file":{"driver":"file","filename":"'$TMP/hp1.img'"},"cache":{"direct":false}}}'
+	check "blockdev-add" '{"return":{}}' "$(qn "$SOCK" "$bd" | tail -n 1)"
+	check "blockdev-add twice: node-name in use" \
+		'{"error":{"class":"GenericError","desc":"node-name '"'"'drive-1'"'"' is already in use"}}' \
+		"$(qn "$SOCK" "$bd" | tail -n 1)"
+	check "blockdev-add of a missing file" \
+		'{"error":{"class":"GenericError","desc":"Failed to open '"'"'/nonexistent.img'"'"': No such file or directory"}}' \
+		"$(qn "$SOCK" '{"execute":"blockdev-add","arguments":{"node-name":"x","file":{"driver":"file","filename":"/nonexistent.img"}}}' | tail -n 1)"
+	check "device_add into slot 1" '{"return":{}}' \
+		"$(qn "$SOCK" '{"execute":"device_add","arguments":{"id":"blk-1","driver":"virtio-blk-mmio","drive":"drive-1","addr":"0x1"}}' | tail -n 1)"
+	qn "$SOCK" '{"execute":"blockdev-add","arguments":{"node-name":"drive-2","file":{"driver":"file","filename":"'$TMP/hp2.img'"},"read-only":true}}' > /dev/null
+	check "device_add into a busy slot" \
+		'{"error":{"class":"GenericError","desc":"virtio-blk slot 1 is in use"}}' \
+		"$(qn "$SOCK" '{"execute":"device_add","arguments":{"id":"blk-2","driver":"virtio-blk-mmio","drive":"drive-2","addr":"0x1"}}' | tail -n 1)"
+	check "device_add with a slot out of range" \
+		'{"error":{"class":"GenericError","desc":"Invalid addr '"'"'0x9'"'"': the virtio-blk slot must be 0..3"}}' \
+		"$(qn "$SOCK" '{"execute":"device_add","arguments":{"id":"blk-2","driver":"virtio-blk-mmio","drive":"drive-2","addr":"0x9"}}' | tail -n 1)"
+	check "device_add of an unknown drive" \
+		'{"error":{"class":"GenericError","desc":"Failed to find block device '"'"'nope'"'"'"}}' \
+		"$(qn "$SOCK" '{"execute":"device_add","arguments":{"id":"blk-3","driver":"virtio-blk-mmio","drive":"nope"}}' | tail -n 1)"
+	check "device_add of a net device (no net slots yet)" \
+		'{"error":{"class":"GenericError","desc":"device driver '"'"'virtio-net-mmio'"'"' is not supported on microvm (virtio-blk-mmio only)"}}' \
+		"$(qn "$SOCK" '{"execute":"device_add","arguments":{"id":"n1","driver":"virtio-net-mmio"}}' | tail -n 1)"
+	check "device_add into the first free slot" '{"return":{}}' \
+		"$(qn "$SOCK" '{"execute":"device_add","arguments":{"id":"blk-2","driver":"virtio-blk-mmio","drive":"drive-2"}}' | tail -n 1)"
+	# The event may come before or after the reply: compare sorted.
+	out=$(qc -q -N -e 1 "$SOCK" '{"execute":"device_del","arguments":{"id":"blk-1"}}' | tail -n 2 | no_ts | LC_ALL=C sort -r | tr '\n' ' ')
+	check "device_del: reply and DEVICE_DELETED" \
+		'{"return":{}} {"event":"DEVICE_DELETED","data":{"device":"blk-1","path":"blk-1"},"timestamp":{}} ' "$out"
+	check "device_del of an unknown id: DeviceNotFound" \
+		'{"error":{"class":"DeviceNotFound","desc":"Failed to find device '"'"'blk-1'"'"'"}}' \
+		"$(qn "$SOCK" '{"execute":"device_del","arguments":{"id":"blk-1"}}' | tail -n 1)"
+	check "slot 1 is free again" '{"return":{}}' \
+		"$(qn "$SOCK" '{"execute":"blockdev-add","arguments":{"node-name":"drive-3","file":{"driver":"file","filename":"'$TMP/hp1.img'"}}}' | tail -n 1)"
+	check "blockdev-del of an unused node" '{"return":{}}' \
+		"$(qn "$SOCK" '{"execute":"blockdev-del","arguments":{"node-name":"drive-3"}}' | tail -n 1)"
+	alive "hotplug"
+	qn "$SOCK" quit > /dev/null
+	wait_exit 10
+	check "hotplug: quit exit status" 0 "$RC"
+}
+
 t_basics
 if [ -n "$PID" ]; then
 	t_stop_cont
 	t_robustness
 	t_quit
 fi
+t_hotplug
 t_powerdown
 t_reset
+t_freeze
 t_tcp_and_mon
 summary qmp

@@ -111,6 +111,15 @@ static inline const char *fx_sparse(struct fx *f, const char *name,
 		close(fd);
 		return NULL;
 	}
+	/* A raw kernel starting with 4 KiB of zeros is refused: start with code. */
+	if (len >= 4096) {
+		static const uint8_t nops[4096] = { [0 ... 4095] = 0x90 };
+
+		if (pwrite(fd, nops, sizeof(nops), 0) != (ssize_t)sizeof(nops)) {
+			close(fd);
+			return NULL;
+		}
+	}
 	close(fd);
 	return path;
 }

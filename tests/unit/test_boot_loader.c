@@ -244,6 +244,40 @@ static void test_bad_files(void **state)
 		-EINVAL);
 }
 
+/* Files people pass by mistake are refused before any byte runs. */
+static void test_not_a_kernel(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t buf[8192];
+	struct boot_info bi;
+
+	memset(buf, 'a', sizeof(buf));
+	assert_int_equal(load2(f, fx_file(f, "text", buf, sizeof(buf)), NULL,
+			       "", &bi), -ENOEXEC);
+	memset(buf, 0, sizeof(buf));
+	assert_int_equal(load2(f, fx_file(f, "zeros", buf, sizeof(buf)), NULL,
+			       "", &bi), -ENOEXEC);
+	buf[0] = 0x1f;
+	buf[1] = 0x8b;
+	assert_int_equal(load2(f, fx_file(f, "gz", buf, sizeof(buf)), NULL,
+			       "", &bi), -ENOEXEC);
+	memset(buf, 0, sizeof(buf));
+	buf[0x438] = 0x53;	/* ext4 superblock magic 0xef53 */
+	buf[0x439] = 0xef;
+	assert_int_equal(load2(f, fx_file(f, "ext4", buf, sizeof(buf)), NULL,
+			       "", &bi), -ENOEXEC);
+	memcpy(buf, "070701", 6);
+	buf[0x438] = 0;
+	assert_int_equal(load2(f, fx_file(f, "cpio", buf, sizeof(buf)), NULL,
+			       "", &bi), -ENOEXEC);
+	/* Code bytes (nops + binary data) are a plausible raw image. */
+	memset(buf, 0x90, sizeof(buf));
+	buf[100] = 0x00;
+	assert_int_equal(load2(f, fx_file(f, "code", buf, sizeof(buf)), NULL,
+			       "", &bi), 0);
+	assert_int_equal(bi.format, BOOT_FORMAT_RAW);
+}
+
 static void test_initrd(void **state)
 {
 	struct fx *f = *state;
@@ -392,6 +426,7 @@ int main(void)
 		cmocka_unit_test(test_elf_pvh),
 		cmocka_unit_test(test_elf_bad),
 		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_not_a_kernel),
 		cmocka_unit_test(test_initrd),
 		cmocka_unit_test(test_initrd_cap),
 		cmocka_unit_test(test_cmdline),

@@ -80,9 +80,10 @@ static void test_podman_config(void **state)
 	assert_string_equal(s->mounts[9].destination, "/sys/fs/cgroup");
 	assert_int_equal(s->mounts[9].options.len, 6);
 	assert_int_equal(s->annotations.len, 8);
-	assert_string_equal(s->annotations.items[0].key, "io.container.manager");
-	assert_string_equal(oci_spec_annotation(s, "io.podman.annotations.init"),
-			    "FALSE");
+	assert_string_equal(s->annotations.items[0].key,
+			    "io.container.manager");
+	assert_string_equal(
+		oci_spec_annotation(s, "io.podman.annotations.init"), "FALSE");
 	assert_null(oci_spec_annotation(s, "org.stratovirt.vcpus"));
 	l = s->linux_cfg;
 	assert_non_null(l);
@@ -190,14 +191,16 @@ static const struct bad_case bad_parse[] = {
 	  "process.user.gid: expected an integer, got 1.5" },
 	{ "{\"process\":{\"terminal\":\"yes\"}}", EINVAL,
 	  "process.terminal: expected a boolean, got a string" },
-	{ "{\"mounts\":{}}", EINVAL, "mounts: expected an array, got an object" },
+	{ "{\"mounts\":{}}", EINVAL,
+	  "mounts: expected an array, got an object" },
 	{ "{\"mounts\":[{\"options\":[\"a\",null]}]}", EINVAL,
 	  "mounts[0].options[1]: expected a string, got null" },
 	{ "{\"linux\":{\"namespaces\":[1]}}", EINVAL,
 	  "linux.namespaces[0]: expected an object, got a number" },
 	{ "{\"annotations\":{\"a\":\"1\",\"a\":\"2\"}}", EINVAL,
 	  "annotations.a: duplicate key" },
-	{ "{" ROOT ",\"root\":{\"path\":\"s\"}}", EINVAL, "root: duplicate key" },
+	{ "{" ROOT ",\"root\":{\"path\":\"s\"}}", EINVAL,
+	  "root: duplicate key" },
 	{ "{\"annotations\":{\"a\":true}}", EINVAL,
 	  "annotations.a: expected a string, got a boolean" },
 	{ "{\"linux\":{\"resources\":{\"memory\":{\"limit\":9223372036854775808}}}}",
@@ -229,47 +232,58 @@ static const struct bad_case bad_validate[] = {
 	  EINVAL, "process.rlimits[0]: soft limit above hard limit" },
 	{ PROC("\"rlimits\":[{\"type\":\"RLIMIT_CORE\"},{\"type\":\"RLIMIT_CORE\"}]"),
 	  EINVAL, "process.rlimits[1]: duplicate RLIMIT_CORE" },
-	{ "{" ROOT ",\"mounts\":[{\"destination\":\"/proc\"},{\"destination\":\"sys\"}]}",
+	{ "{" ROOT
+	  ",\"mounts\":[{\"destination\":\"/proc\"},{\"destination\":\"sys\"}]}",
 	  EINVAL, "mounts[1].destination: \"sys\" is not an absolute path" },
 	{ "{" ROOT ",\"mounts\":[{\"type\":\"tmpfs\"}]}", EINVAL,
 	  "mounts[0].destination: missing" },
 	{ "{" ROOT ",\"linux\":{\"namespaces\":[{\"type\":\"pidd\"}]}}", EINVAL,
 	  "linux.namespaces[0].type: unknown namespace type \"pidd\"" },
-	{ "{" ROOT ",\"linux\":{\"namespaces\":[{\"type\":\"uts\"},{\"type\":\"uts\"}]}}",
+	{ "{" ROOT
+	  ",\"linux\":{\"namespaces\":[{\"type\":\"uts\"},{\"type\":\"uts\"}]}}",
 	  EINVAL, "linux.namespaces[1]: duplicate namespace type uts" },
-	{ "{" ROOT ",\"linux\":{\"namespaces\":[{\"type\":\"network\",\"path\":\"ns\"}]}}",
+	{ "{" ROOT
+	  ",\"linux\":{\"namespaces\":[{\"type\":\"network\",\"path\":\"ns\"}]}}",
 	  EINVAL, "linux.namespaces[0].path: \"ns\" is not an absolute path" },
 	{ "{" ROOT ",\"linux\":{\"resources\":{\"memory\":{\"limit\":-5}}}}",
 	  EINVAL, "linux.resources.memory.limit: -5 is negative" },
-	{ "{" ROOT ",\"linux\":{\"resources\":{\"cpu\":{\"quota\":-2}}}}", EINVAL,
-	  "linux.resources.cpu.quota: -2 is negative" },
+	{ "{" ROOT ",\"linux\":{\"resources\":{\"cpu\":{\"quota\":-2}}}}",
+	  EINVAL, "linux.resources.cpu.quota: -2 is negative" },
 	{ "{" ROOT ",\"linux\":{\"resources\":{\"pids\":{\"limit\":-3}}}}",
 	  EINVAL, "linux.resources.pids.limit: -3 is negative" },
 	{ "{" ROOT ",\"linux\":{\"maskedPaths\":[\"proc/kcore\"]}}", EINVAL,
 	  "linux.maskedPaths[0]: \"proc/kcore\" is not an absolute path" },
-	{ "{" ROOT ",\"linux\":{\"devices\":[{\"path\":\"/dev/x\",\"type\":\"z\"}]}}",
+	{ "{" ROOT
+	  ",\"linux\":{\"devices\":[{\"path\":\"/dev/x\",\"type\":\"z\"}]}}",
 	  EINVAL, "linux.devices[0].type: expected c, b, u or p" },
 	{ "{" ROOT ",\"annotations\":{\"org.stratovirt.vcpus\":\"0\"}}", EINVAL,
 	  "annotation org.stratovirt.vcpus: \"0\" is not a decimal number in 1..254" },
-	{ "{" ROOT ",\"annotations\":{\"org.stratovirt.vcpus\":\"255\"}}", EINVAL,
+	{ "{" ROOT ",\"annotations\":{\"org.stratovirt.vcpus\":\"255\"}}",
+	  EINVAL,
 	  "annotation org.stratovirt.vcpus: \"255\" is not a decimal number in 1..254" },
-	{ "{" ROOT ",\"annotations\":{\"org.stratovirt.memory_mib\":\"0x100\"}}",
+	{ "{" ROOT
+	  ",\"annotations\":{\"org.stratovirt.memory_mib\":\"0x100\"}}",
 	  EINVAL,
 	  "annotation org.stratovirt.memory_mib: \"0x100\" is not a decimal number in 128..524288" },
-	{ "{" ROOT ",\"annotations\":{\"org.stratovirt.memory_mib\":\"524289\"}}",
+	{ "{" ROOT
+	  ",\"annotations\":{\"org.stratovirt.memory_mib\":\"524289\"}}",
 	  EINVAL,
 	  "annotation org.stratovirt.memory_mib: \"524289\" is not a decimal number in 128..524288" },
-	{ "{" ROOT ",\"annotations\":{\"org.stratovirt.machine\":\"pc\"}}", EINVAL,
+	{ "{" ROOT ",\"annotations\":{\"org.stratovirt.machine\":\"pc\"}}",
+	  EINVAL,
 	  "annotation org.stratovirt.machine: \"pc\" is not one of microvm|q35" },
-	{ "{" ROOT ",\"annotations\":{\"org.stratovirt.bundle\":\"pod\"}}", EINVAL,
+	{ "{" ROOT ",\"annotations\":{\"org.stratovirt.bundle\":\"pod\"}}",
+	  EINVAL,
 	  "annotation org.stratovirt.bundle: \"pod\" is not one of container|vm" },
 	{ "{" ROOT ",\"annotations\":{\"org.stratovirt.kernel\":\"vmlinux\"}}",
 	  EINVAL,
 	  "annotation org.stratovirt.kernel: \"vmlinux\" is not an absolute path without ','" },
-	{ "{" ROOT ",\"annotations\":{\"org.stratovirt.rootfs_image\":\"/a,b\"}}",
+	{ "{" ROOT
+	  ",\"annotations\":{\"org.stratovirt.rootfs_image\":\"/a,b\"}}",
 	  EINVAL,
 	  "annotation org.stratovirt.rootfs_image: \"/a,b\" is not an absolute path without ','" },
-	{ "{" ROOT ",\"annotations\":{\"org.stratovirt.kernel_params\":\"a\\nb\"}}",
+	{ "{" ROOT
+	  ",\"annotations\":{\"org.stratovirt.kernel_params\":\"a\\nb\"}}",
 	  EINVAL,
 	  "annotation org.stratovirt.kernel_params: not printable ASCII of at most 2048 bytes" },
 	{ "{" ROOT ",\"annotations\":{\"org.stratovirt.cpus\":\"2\"}}", EINVAL,
@@ -306,7 +320,8 @@ static void test_bad_validate(void **state)
 
 		print_message("validate case %zu\n", i);
 		s = parse_ok(bad_validate[i].json, 0);
-		assert_int_equal(oci_spec_validate(s, &e), -bad_validate[i].code);
+		assert_int_equal(oci_spec_validate(s, &e),
+				 -bad_validate[i].code);
 		assert_string_equal(e.msg, bad_validate[i].msg);
 		oci_spec_free(s);
 	}
@@ -350,9 +365,9 @@ static void test_unknown_keys(void **state)
 	assert_string_equal(s->root->path, "r");
 	assert_int_equal(oci_spec_validate(s, &e), 0);
 	oci_spec_free(s);
-	assert_int_equal(oci_spec_parse(json, strlen(json), OCI_PARSE_STRICT,
-					&s, &e),
-			 -EINVAL);
+	assert_int_equal(
+		oci_spec_parse(json, strlen(json), OCI_PARSE_STRICT, &s, &e),
+		-EINVAL);
 	assert_string_equal(e.msg, "newTop: unknown key");
 	assert_null(s);
 }
@@ -403,8 +418,7 @@ static char *repeat(const char *pre, char c, size_t n, const char *post)
 	return s;
 }
 
-static void expect_fail(const char *json, size_t len, int code,
-			const char *msg)
+static void expect_fail(const char *json, size_t len, int code, const char *msg)
 {
 	struct sv_err e = SV_ERR_INIT;
 	struct oci_spec *s = NULL;
@@ -487,12 +501,14 @@ static void test_cap_lists_strings(void **state)
 		    "process.args: 4097 elements exceed the limit of 4096");
 	free(args);
 	str = repeat("{\"hostname\":\"", 'h', OCI_MAX_STRING + 1, "\"}");
-	expect_fail(str, strlen(str), E2BIG,
-		    "hostname: string of 65537 bytes exceeds the limit of 65536");
+	expect_fail(
+		str, strlen(str), E2BIG,
+		"hostname: string of 65537 bytes exceeds the limit of 65536");
 	free(str);
 	path = repeat("{\"root\":{\"path\":\"/", 'p', PATH_MAX, "\"}}");
-	expect_fail(path, strlen(path), E2BIG,
-		    "root.path: string of 4097 bytes exceeds the limit of 4095");
+	expect_fail(
+		path, strlen(path), E2BIG,
+		"root.path: string of 4097 bytes exceeds the limit of 4095");
 	free(path);
 	expect_fail("{\"a\":1}\0{}", 10, EINVAL,
 		    "invalid JSON: NUL byte at offset 7");
@@ -504,15 +520,18 @@ static void test_parse_file_errors(void **state)
 	struct oci_spec *s;
 
 	(void)state;
-	assert_int_equal(oci_spec_parse_file("/nonexistent/config.json", 0,
-					     &s, &e),
-			 -ENOENT);
-	assert_string_equal(e.msg,
-			    "open /nonexistent/config.json: No such file or directory");
-	assert_int_equal(oci_spec_parse_file(CORPUS "broken-top-array.json", 0,
-					     &s, &e),
-			 -EINVAL);
-	assert_string_equal(e.msg, CORPUS "broken-top-array.json: expected a JSON object at the top level, got an array");
+	assert_int_equal(
+		oci_spec_parse_file("/nonexistent/config.json", 0, &s, &e),
+		-ENOENT);
+	assert_string_equal(
+		e.msg,
+		"open /nonexistent/config.json: No such file or directory");
+	assert_int_equal(
+		oci_spec_parse_file(CORPUS "broken-top-array.json", 0, &s, &e),
+		-EINVAL);
+	assert_string_equal(
+		e.msg, CORPUS
+		"broken-top-array.json: expected a JSON object at the top level, got an array");
 }
 
 static void test_process_parse_errors(void **state)

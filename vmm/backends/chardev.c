@@ -129,7 +129,7 @@ static int open_stdio(struct chardev *c)
 	return 0;
 }
 
-static int open_pty(struct chardev *c)
+static int open_pty(struct chardev *c, const char *cfg_id)
 {
 	int master, slave;
 	char name[128];
@@ -148,7 +148,9 @@ static int open_pty(struct chardev *c)
 	fcntl(master, F_SETFL, O_NONBLOCK);
 	c->in_fd = c->out_fd = master;
 	c->path = xstrdup(name);
-	log_info("char device redirected to %s", name);
+	/* CLI output, as QEMU prints it: users need the path to attach. */
+	fprintf(stderr, "char device redirected to %s (label %s)\n", name,
+		cfg_id ? cfg_id : "serial");
 	return 0;
 }
 
@@ -232,7 +234,7 @@ static int open_kind(struct chardev *c, const struct chardev_cfg *cfg)
 	case CHARDEV_STDIO:
 		return open_stdio(c);
 	case CHARDEV_PTY:
-		return open_pty(c);
+		return open_pty(c, cfg->id);
 	case CHARDEV_FILE:
 		return open_file(c, cfg->path);
 	case CHARDEV_UNIX:

@@ -101,8 +101,52 @@ static int raw_load(struct boot_ctx *c)
 	return 0;
 }
 
+static bool all_text(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!(p[i] == '\n' || p[i] == '\r' || p[i] == '\t' ||
+		      (p[i] >= 0x20 && p[i] < 0x7f)))
+			return false;
+	return true;
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/*
+ * A raw image has no magic, so anything else is taken as one. Refuse the
+ * files people pass by mistake (a rootfs instead of the kernel, a
+ * compressed vmlinux, a script) rather than let the vCPU run their bytes.
+ */
+static const char *not_a_kernel(const uint8_t *h)
+{
+	if (h[0] == 0x1f && h[1] == 0x8b)
+		return "a gzip file (decompress it, or pass the bzImage)";
+	if (!memcmp(h, "\xfd" "7zXZ", 5) || !memcmp(h, "\x28\xb5\x2f\xfd", 4))
+		return "an xz/zstd file (decompress it, or pass the bzImage)";
+	if (h[0x438] == 0x53 && h[0x439] == 0xef)
+		return "an ext2/3/4 file system image (a rootfs? use -drive)";
+	if (!memcmp(h, "QFI\xfb", 4))
+		return "a qcow2 image";
+	if (!memcmp(h, "070701", 6) || !memcmp(h, "070702", 6))
+		return "a cpio archive (an initramfs? use -initrd)";
+	if (h[0] == '#' && h[1] == '!')
+		return "a script";
+	if (all_text(h, 512))
+		return "a text file";
+	if (all_zero(h, BOOT_HEAD_SIZE))
+		return "all zeros in its first 4 KiB";
+	return NULL;
+}
+
 static int load_kernel(struct boot_ctx *c)
 {
+	const char *why;
 	const struct boot_file *k = c->kernel;
 	int ret;
 
@@ -122,6 +166,11 @@ static int load_kernel(struct boot_ctx *c)
 	if (c->head[0] == 'M' && c->head[1] == 'Z') {
 		log_err("kernel %s: PE/COFF image without a Linux boot header",
 			k->name);
+		return -ENOEXEC;
+	}
+	why = not_a_kernel(c->head);
+	if (why) {
+		log_err("kernel %s: not a kernel image: %s", k->name, why);
 		return -ENOEXEC;
 	}
 	return raw_load(c);

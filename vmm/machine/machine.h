@@ -10,6 +10,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sv/compiler.h"
@@ -81,6 +82,22 @@ struct machine {
 	struct qmp_server *qmp;
 };
 
+/* QMP hot-plug requests (microvm: filling pre-created slots). */
+struct hotplug_blockdev {
+	const char *node_name;
+	const char *file;
+	bool readonly;
+	bool direct;
+};
+
+struct hotplug_device {
+	const char *id;
+	const char *driver;
+	const char *drive;	/* node-name of a blockdev */
+	const char *addr;	/* slot index, NULL = first free */
+	const char *serial;
+};
+
 struct machine_ops {
 	const char *name;
 	/* Create memory, devices and boot state (before vCPUs exist). */
@@ -90,6 +107,18 @@ struct machine_ops {
 	void (*destroy)(struct machine *m);
 	/* Called before the process exits: flush disks. */
 	void (*flush)(struct machine *m);
+	/*
+	 * Hot-plug, on the event-loop thread. On error, return -errno with a
+	 * one-line reason in err (it becomes the QMP GenericError desc).
+	 */
+	int (*blockdev_add)(struct machine *m, const struct hotplug_blockdev *b,
+			    char *err, size_t errlen);
+	int (*blockdev_del)(struct machine *m, const char *node_name,
+			    char *err, size_t errlen);
+	int (*device_add)(struct machine *m, const struct hotplug_device *d,
+			  char *err, size_t errlen);
+	int (*device_del)(struct machine *m, const char *id, char *err,
+			  size_t errlen);
 };
 
 extern const struct machine_ops microvm_ops;

@@ -19,33 +19,11 @@
 #include "vmm/irq/irq.h"
 #include "vmm/kvm/kvm.h"
 #include "vmm/machine/machine.h"
+#include "vmm/machine/microvm_internal.h"
 #include "vmm/machine/microvm_memmap.h"
 #include "vmm/virtio/blk.h"
 #include "vmm/virtio/mmio.h"
 #include "vmm/virtio/virtio.h"
-
-#define CMDLINE_MAX 4096
-
-struct microvm_slot {
-	bool used;
-	struct irq_line irq;
-	bool irq_ready;
-	struct virtio_dev *dev;
-	struct virtio_mmio *transport;
-};
-
-struct microvm {
-	struct arch_ram_layout ram;
-	struct chardev *serial_chr;
-	struct irq_line serial_irq;
-	bool serial_irq_ready;
-	struct serial8250 *serial;
-	struct i8042 *i8042;
-	struct debug_exit *debug_exit;
-	struct microvm_slot slots[MICROVM_VIRTIO_SLOTS];
-	struct boot_info boot;
-	char cmdline[CMDLINE_MAX];
-};
 
 static void on_vm_event(void *opaque, enum vm_event ev, int status)
 {
@@ -124,55 +102,46 @@ static int create_platform(struct machine *m, struct microvm *mv)
 	return ret;
 }
 
-static int slot_for(struct microvm *mv, const char *driver)
-{
-	unsigned int first = MICROVM_VIRTIO_OTHER_SLOT0;
-	unsigned int n = MICROVM_VIRTIO_SLOTS - MICROVM_VIRTIO_OTHER_SLOT0;
-
-	if (strcmp(driver, "virtio-blk-device") == 0) {
-		first = MICROVM_VIRTIO_BLK_SLOT0;
-		n = MICROVM_VIRTIO_BLK_SLOTS;
-	} else if (strcmp(driver, "virtio-net-device") == 0) {
-		first = MICROVM_VIRTIO_NET_SLOT0;
-		n = MICROVM_VIRTIO_NET_SLOTS;
-	}
-	for (unsigned int i = first; i < first + n; i++)
-		if (!mv->slots[i].used)
-			return (int)i;
-	return -ENOSPC;
-}
-
-static int create_blk(struct machine *m, const struct device_cfg *d,
-		      struct virtio_dev **out)
+static int open_drive(struct machine *m, const struct device_cfg *d,
+		      struct block_backend **be, bool *ro)
 {
 	struct drive_cfg *drv = vmm_config_drive(m->cfg, d->drive);
-	struct virtio_blk_args a = { 0 };
-	struct block_backend *be;
-	int ret;
 
 	if (!drv) {
 		log_err("-device %s: drive '%s' not found", d->driver,
 			d->drive ? d->drive : "");
 		return -EINVAL;
 	}
-	ret = block_open(drv->file, drv->readonly, drv->direct, &be);
+	*ro = drv->readonly;
+	return block_open(drv->file, drv->readonly, drv->direct, be);
+}
+
+static int create_blk_slot(struct microvm_slot *s, unsigned int slot,
+			   const struct device_cfg *d, struct block_backend *be,
+			   bool ro)
+{
+	char name[32];
+	struct virtio_blk_args a = { 0 };
+	int ret;
+
+	snprintf(name, sizeof(name), "blk-slot%u", slot);
+	a.id = d && d->id ? d->id : name;
+	a.backend = be;
+	a.readonly = ro;
+	a.serial = d ? d->serial : NULL;
+	a.queue_size = d ? d->queue_size : 0;
+	ret = virtio_blk_create(&a, &s->dev);
 	if (ret < 0)
 		return ret;
-	a.id = d->id ? d->id : drv->id;
-	a.backend = be;
-	a.readonly = drv->readonly;
-	a.serial = d->serial;
-	a.queue_size = d->queue_size;
-	ret = virtio_blk_create(&a, out);
-	if (ret < 0)
-		block_close(be);
-	return ret;
+	s->dev_id = d && d->id ? xstrdup(d->id) : NULL;
+	return 0;
 }
 
 static int attach_virtio(struct machine *m, struct microvm *mv,
-			 unsigned int slot, struct virtio_dev *dev)
+			 unsigned int slot)
 {
 	struct microvm_slot *s = &mv->slots[slot];
+	struct virtio_dev *dev = s->dev;
 	uint64_t base = MICROVM_VIRTIO_MMIO_BASE +
 			slot * MICROVM_VIRTIO_MMIO_SIZE;
 	unsigned int irq = MICROVM_VIRTIO_IRQ_BASE + slot;
@@ -182,8 +151,6 @@ static int attach_virtio(struct machine *m, struct microvm *mv,
 	size_t len = strlen(mv->cmdline);
 	int ret;
 
-	s->used = true;
-	s->dev = dev;
 	dev->mem = &m->mem;
 	ret = irq_line_init_irqfd(&s->irq, m->vm, irq);
 	if (ret < 0)
@@ -200,29 +167,49 @@ static int attach_virtio(struct machine *m, struct microvm *mv,
 	return 0;
 }
 
+/*
+ * The four virtio-blk slots always exist, as StratoVirt's do: -device
+ * virtio-blk-device fills them in order, QMP device_add fills the rest.
+ */
 static int create_virtio(struct machine *m, struct microvm *mv)
 {
+	const struct device_cfg *assigned[MICROVM_VIRTIO_BLK_SLOTS] = { 0 };
+	unsigned int nr_blk = 0;
+	int ret;
+
 	for (unsigned int i = 0; i < m->cfg->nr_devices; i++) {
 		const struct device_cfg *d = &m->cfg->devices[i];
-		struct virtio_dev *dev = NULL;
-		int slot, ret;
 
+		if (strcmp(d->driver, "isa-debug-exit") == 0)
+			continue;
 		if (strcmp(d->driver, "virtio-blk-device") != 0) {
-			if (strcmp(d->driver, "isa-debug-exit") == 0)
-				continue;
 			log_err("-device %s: not supported on microvm yet",
 				d->driver);
 			return -ENOTSUP;
 		}
-		slot = slot_for(mv, d->driver);
-		if (slot < 0) {
-			log_err("-device %s: all slots are in use", d->driver);
-			return slot;
+		if (nr_blk == MICROVM_VIRTIO_BLK_SLOTS) {
+			log_err("-device %s: all %d virtio-blk slots are in use",
+				d->driver, MICROVM_VIRTIO_BLK_SLOTS);
+			return -ENOSPC;
 		}
-		ret = create_blk(m, d, &dev);
-		if (ret < 0)
+		assigned[nr_blk++] = d;
+	}
+	for (unsigned int i = 0; i < MICROVM_VIRTIO_BLK_SLOTS; i++) {
+		unsigned int slot = MICROVM_VIRTIO_BLK_SLOT0 + i;
+		struct block_backend *be = NULL;
+		bool ro = false;
+
+		if (assigned[i]) {
+			ret = open_drive(m, assigned[i], &be, &ro);
+			if (ret < 0)
+				return ret;
+		}
+		ret = create_blk_slot(&mv->slots[slot], slot, assigned[i], be, ro);
+		if (ret < 0) {
+			block_close(be);
 			return ret;
-		ret = attach_virtio(m, mv, (unsigned int)slot, dev);
+		}
+		ret = attach_virtio(m, mv, slot);
 		if (ret < 0)
 			return ret;
 	}
@@ -302,7 +289,9 @@ static void microvm_destroy(struct machine *m)
 			s->dev->ops->destroy(s->dev);
 		if (s->irq_ready)
 			irq_line_fini(&s->irq, m->vm);
+		free(s->dev_id);
 	}
+	microvm_blockdevs_free(mv);
 	debug_exit_destroy(mv->debug_exit);
 	i8042_destroy(mv->i8042);
 	serial8250_destroy(mv->serial);
@@ -319,4 +308,8 @@ const struct machine_ops microvm_ops = {
 	.vcpu_init = microvm_vcpu_init,
 	.destroy = microvm_destroy,
 	.flush = microvm_flush,
+	.blockdev_add = microvm_blockdev_add,
+	.blockdev_del = microvm_blockdev_del,
+	.device_add = microvm_device_add,
+	.device_del = microvm_device_del,
 };

@@ -13,6 +13,10 @@
 #include "vmm/machine/machine.h"
 #include "vmm/qmp/qmp.h"
 
+#define E_FDNAME_LEN "Parameter 'fdname' expects a name of 1 to %d characters"
+#define E_FDNAME_DIGIT \
+	"Parameter 'fdname' expects a name not starting with a digit"
+
 int qmp_cmd_capabilities(struct qmp_req *r)
 {
 	const struct qjson *en = r->args ? qjson_obj_get(r->args, "enable") :
@@ -76,15 +80,13 @@ int qmp_cmd_getfd(struct qmp_req *r)
 	int ret;
 
 	if (!name[0] || strlen(name) > QMP_FDNAME_MAX)
-		return qmp_req_error(r, QMP_ERR_GENERIC,
-				     "Parameter 'fdname' expects a name of 1 to %d characters",
+		return qmp_req_error(r, QMP_ERR_GENERIC, E_FDNAME_LEN,
 				     QMP_FDNAME_MAX);
 	if (isdigit((unsigned char)name[0]))
-		return qmp_req_error(r, QMP_ERR_GENERIC,
-				     "Parameter 'fdname' expects a name not starting with a digit");
+		return qmp_req_error(r, QMP_ERR_GENERIC, E_FDNAME_DIGIT);
 	if (fd < 0)
-		return qmp_req_error(r, QMP_ERR_GENERIC,
-				     "No file descriptor supplied via SCM_RIGHTS");
+		return qmp_req_error(r, QMP_ERR_GENERIC, "%s",
+			"No file descriptor supplied via SCM_RIGHTS");
 	r->ss->pending_fd = -1;
 	ret = qmp_fd_store(r->ss->s, name, fd);
 	if (ret < 0)

@@ -16,6 +16,13 @@
 #define LOG_MODULE "qmp"
 #include "sv/log.h"
 
+/* QEMU's wording (qmp-spec), kept whole for grep. */
+#define E_EXECUTE_TYPE "QMP input member 'execute' must be a string"
+#define E_ARGUMENTS_TYPE "QMP input member 'arguments' must be an object"
+#define E_NEED_CAPS "Expecting capabilities negotiation with 'qmp_capabilities'"
+#define E_CAPS_DONE \
+	"Capabilities negotiation is already complete, command ignored"
+
 static const struct qmp_arg caps_args[] = {
 	{ "enable", QMP_ARG_ARRAY, false },
 	{ NULL, QMP_ARG_ANY, false },
@@ -35,6 +42,10 @@ static const struct qmp_cmd commands[] = {
 	{ "system_reset", NULL, qmp_cmd_system_reset, 0 },
 	{ "system_powerdown", NULL, qmp_cmd_system_powerdown, 0 },
 	{ "getfd", getfd_args, qmp_cmd_getfd, 0 },
+	{ "blockdev-add", qmp_blockdev_add_args, qmp_cmd_blockdev_add, 0 },
+	{ "blockdev-del", qmp_blockdev_del_args, qmp_cmd_blockdev_del, 0 },
+	{ "device_add", qmp_device_add_args, qmp_cmd_device_add, 0 },
+	{ "device_del", qmp_device_del_args, qmp_cmd_device_del, 0 },
 	{ "query-status", NULL, qmp_cmd_query_status, 0 },
 	{ "query-version", NULL, qmp_cmd_query_version, 0 },
 	{ "query-commands", NULL, qmp_cmd_query_commands, 0 },
@@ -170,7 +181,9 @@ int qmp_args_check(struct qmp_req *r, const struct qmp_arg *schema,
 		if (seen[k]++)
 			return qmp_req_error(r, QMP_ERR_GENERIC,
 					     "Duplicate parameter '%s'", key);
-		if (!type_ok(schema[k].type, qjson_type(qjson_obj_val(args, i))))
+		enum qjson_type t = qjson_type(qjson_obj_val(args, i));
+
+		if (!type_ok(schema[k].type, t))
 			return qmp_req_error(r, QMP_ERR_GENERIC,
 				"Invalid parameter type for '%s', expected: %s",
 				key, arg_type_names[schema[k].type]);
@@ -224,14 +237,14 @@ static int check_envelope(struct qmp_req *r, const struct qjson *req,
 		if (!strcmp(key, "execute")) {
 			if (qjson_type(v) != QJSON_STRING)
 				return qmp_req_error(r, QMP_ERR_GENERIC,
-					"QMP input member 'execute' must be a string");
+						     E_EXECUTE_TYPE);
 			exec = v;
 		} else if (!strcmp(key, "arguments")) {
 			if (qjson_type(v) != QJSON_OBJECT)
 				return qmp_req_error(r, QMP_ERR_GENERIC,
-					"QMP input member 'arguments' must be an object");
+						     E_ARGUMENTS_TYPE);
 			r->args = v;
-		} else if (strcmp(key, "id")) {
+		} else if (strcmp(key, "id") != 0) {
 			return qmp_req_error(r, QMP_ERR_GENERIC,
 				"QMP input member '%s' is unexpected", key);
 		}
@@ -239,7 +252,7 @@ static int check_envelope(struct qmp_req *r, const struct qjson *req,
 	if (!exec)
 		return qmp_req_error(r, QMP_ERR_GENERIC,
 				     "QMP input lacks member 'execute'");
-	*name = qjson_str(exec);
+	*name = qjson_str(exec) ? qjson_str(exec) : "";
 	return 0;
 }
 
@@ -247,7 +260,7 @@ static int run(struct qmp_req *r, const struct qjson *req)
 {
 	struct qmp_session *ss = r->ss;
 	const struct qmp_cmd *cmd;
-	const char *name = NULL;
+	const char *name = "";
 	int ret = check_envelope(r, req, &name);
 
 	if (ret < 0)
@@ -255,10 +268,10 @@ static int run(struct qmp_req *r, const struct qjson *req)
 	cmd = qmp_cmd_find(name);
 	if (!ss->negotiated && !(cmd && (cmd->flags & QMP_CMD_PRECAP)))
 		return qmp_req_error(r, QMP_ERR_COMMAND_NOT_FOUND,
-			"Expecting capabilities negotiation with 'qmp_capabilities'");
+				     E_NEED_CAPS);
 	if (ss->negotiated && cmd && (cmd->flags & QMP_CMD_PRECAP))
 		return qmp_req_error(r, QMP_ERR_COMMAND_NOT_FOUND,
-			"Capabilities negotiation is already complete, command ignored");
+				     E_CAPS_DONE);
 	if (!cmd)
 		return qmp_req_error(r, QMP_ERR_COMMAND_NOT_FOUND,
 				     "The command %s has not been found", name);

@@ -17,7 +17,7 @@
 
 struct machine;
 
-#define QMP_MSG_MAX (64 * 1024)	/* bytes of one request */
+#define QMP_MSG_MAX ((size_t)64 * 1024)	/* bytes of one request */
 #define QMP_DEPTH_MAX 64	/* nesting of one request */
 #define QMP_EVENT_QUEUE_MAX 50	/* as StratoVirt */
 #define QMP_MAX_LISTENERS 2	/* -qmp and -mon */
@@ -159,7 +159,7 @@ struct qmp_arg {
 };
 
 #define QMP_CMD_PRECAP (1u << 0)	/* allowed before negotiation */
-#define QMP_ARGS_MAX 8
+#define QMP_ARGS_MAX 16
 
 struct qmp_cmd {
 	const char *name;
@@ -208,6 +208,15 @@ int qmp_cmd_query_mem(struct qmp_req *r);
 int qmp_cmd_query_target(struct qmp_req *r);
 int qmp_cmd_query_kvm(struct qmp_req *r);
 int qmp_cmd_query_machines(struct qmp_req *r);
+/* cmd_hotplug.c */
+int qmp_cmd_blockdev_add(struct qmp_req *r);
+int qmp_cmd_blockdev_del(struct qmp_req *r);
+int qmp_cmd_device_add(struct qmp_req *r);
+int qmp_cmd_device_del(struct qmp_req *r);
+extern const struct qmp_arg qmp_blockdev_add_args[];
+extern const struct qmp_arg qmp_blockdev_del_args[];
+extern const struct qmp_arg qmp_device_add_args[];
+extern const struct qmp_arg qmp_device_del_args[];
 
 /* ---- event.c: the queue (any thread in, loop thread out) ------------- */
 

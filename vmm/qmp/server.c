@@ -25,7 +25,8 @@
 #include "vmm/util/eventloop.h"
 
 #define QMP_READ_CHUNK 4096
-#define QMP_SEND_TIMEOUT_MS 2000	/* a client that stops reading is dropped */
+/* A client that stops reading for this long is dropped. */
+#define QMP_SEND_TIMEOUT_MS 2000
 #define QMP_RX_FDS_MAX 4
 
 struct qmp_client {
@@ -219,7 +220,7 @@ static ssize_t recv_fds(struct qmp_client *c, uint8_t *buf, size_t len)
 		for (size_t i = 0; i < nfd; i++) {
 			int fd;
 
-			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(fd), sizeof(fd));
 			qmp_session_adopt_fd(&c->ss, fd);
 		}
 	}

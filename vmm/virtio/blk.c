@@ -274,6 +274,32 @@ void virtio_blk_flush(struct virtio_dev *dev)
 	pthread_mutex_unlock(&dev->lock);
 }
 
+int virtio_blk_replace_backend(struct virtio_dev *dev,
+			       struct block_backend *backend, bool readonly,
+			       const char *serial)
+{
+	struct virtio_blk *b = to_blk(dev);
+
+	if (dev->device_id != VIRTIO_ID_BLOCK ||
+	    (serial && strlen(serial) > VIRTIO_BLK_ID_BYTES))
+		return -EINVAL;
+	pthread_mutex_lock(&dev->lock);
+	if (b->backend && !b->readonly && block_flush(b->backend) < 0)
+		log_err("virtio-blk %s: flush before unplug failed", b->id);
+	block_close(b->backend);
+	b->backend = backend;
+	/* Features were negotiated at boot: RO is enforced per request. */
+	b->readonly = readonly || (backend && block_readonly(backend));
+	b->capacity = backend ? block_size(backend) / VIRTIO_BLK_SECTOR_SIZE : 0;
+	memset(b->serial, 0, sizeof(b->serial));
+	if (serial)
+		memcpy(b->serial, serial, strlen(serial));
+	memcpy(b->cfg + VIRTIO_BLK_CFG_CAPACITY, &b->capacity, 8);
+	virtio_dev_notify_config(dev);
+	pthread_mutex_unlock(&dev->lock);
+	return 0;
+}
+
 static void blk_destroy(struct virtio_dev *dev)
 {
 	struct virtio_blk *b = to_blk(dev);

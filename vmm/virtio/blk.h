@@ -55,6 +55,14 @@ struct virtio_blk_args {
  */
 int virtio_blk_create(const struct virtio_blk_args *a,
 		      struct virtio_dev **out) SV_MUST_CHECK;
+/*
+ * Hot-plug into a pre-created slot (microvm): swap the backend (NULL empties
+ * the slot), update the capacity and raise a config-change interrupt. The
+ * device takes ownership of backend and closes the old one.
+ */
+int virtio_blk_replace_backend(struct virtio_dev *dev,
+			       struct block_backend *backend, bool readonly,
+			       const char *serial) SV_MUST_CHECK;
 /* fdatasync the backend (machine shutdown); failures are logged. */
 void virtio_blk_flush(struct virtio_dev *dev);
 

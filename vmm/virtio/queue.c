@@ -130,7 +130,7 @@ static int walk_indirect(struct walk *w, const struct vring_desc *ind)
 	for (;;) {
 		if (hops++ >= n)
 			return -EINVAL; /* loop inside the table */
-		read_desc(table + 16 * i, &d);
+		read_desc(table + (size_t)16 * i, &d);
 		if (d.flags & VRING_DESC_F_INDIRECT)
 			return -EINVAL; /* nested indirect */
 		ret = add_buf(w, &d);
@@ -157,7 +157,7 @@ static int walk_chain(struct virtqueue *vq, struct walk *w, uint16_t head)
 	for (;;) {
 		if (hops++ >= vq->size)
 			return -EINVAL; /* loop in the chain */
-		read_desc(table + 16 * i, &d);
+		read_desc(table + (size_t)16 * i, &d);
 		if (d.flags & VRING_DESC_F_INDIRECT) {
 			/* Only a lone head may point to an indirect table. */
 			if (!vq->indirect || hops != 1)
@@ -188,7 +188,7 @@ static void set_avail_event(struct virtqueue *vq, const struct gmem *m)
 	uint8_t *used = gmem_ptr_rw(m, vq->used_gpa, used_bytes(vq->size));
 
 	if (used && vq->event_idx)
-		__atomic_store_n((uint16_t *)(used + 4 + 8 * vq->size),
+		__atomic_store_n((uint16_t *)(used + 4 + (size_t)8 * vq->size),
 				 vq->last_avail, __ATOMIC_RELAXED);
 }
 
