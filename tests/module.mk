@@ -19,6 +19,13 @@ $(O)/tests/unit/%: $(O)/tests/unit/%.o $(UNIT_HELPER_OBJS) $(O)/libvmm.a $(O)/li
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(UNIT_HELPER_OBJS) $(VMM_LINK) -lcmocka
 
+# The software-CPU unit tests link tests/emu/ in place of vmm/kvm/.
+EMU_LINK = -Wl,--start-group $(O)/libvmm.a $(O)/libemu.a $(O)/liboci.a -Wl,--end-group $(VMM_LIBS)
+
+$(O)/tests/unit/test_emu%: $(O)/tests/unit/test_emu%.o $(UNIT_HELPER_OBJS) $(O)/libvmm.a $(O)/libemu.a $(O)/liboci.a
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(UNIT_HELPER_OBJS) $(EMU_LINK) -lcmocka
+
 $(O)/tests/fuzz/%: $(O)/tests/fuzz/%.o $(O)/tests/fuzz/replay.o $(O)/libvmm.a $(O)/libvmmkvm.a $(O)/liboci.a
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(O)/tests/fuzz/replay.o $(VMM_LINK)

@@ -28,6 +28,7 @@
 
 struct opts {
 	const char *marker;
+	const char *start_marker;	/* optional: time of this line too */
 	long idle_ms;
 	unsigned long guest_mib;
 	long timeout_ms;
@@ -35,6 +36,7 @@ struct opts {
 };
 
 struct result {
+	double start_ms;
 	double first_byte_ms;
 	double marker_ms;
 	double exit_ms;
@@ -66,6 +68,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			return -1;
 		if (!strcmp(argv[i], "--marker"))
 			o->marker = argv[++i];
+		else if (!strcmp(argv[i], "--start-marker"))
+			o->start_marker = argv[++i];
 		else if (!strcmp(argv[i], "--idle-rss"))
 			o->idle_ms = strtol(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--guest-mib"))
@@ -108,9 +112,8 @@ static void read_smaps(pid_t pid, unsigned long guest_mib, struct result *r)
 #define ACC_CAP 4096
 #define ACC_KEEP 256
 
-/* Accumulate console output (bounded) and look for the marker. */
-static bool find_marker(char *acc, size_t *acc_len, const char *buf,
-			size_t n, const char *marker)
+/* Accumulate console output (bounded: a tail is kept for matching). */
+static void accumulate(char *acc, size_t *acc_len, const char *buf, size_t n)
 {
 	if (n > ACC_CAP - ACC_KEEP - 1)
 		n = ACC_CAP - ACC_KEEP - 1;
@@ -123,7 +126,6 @@ static bool find_marker(char *acc, size_t *acc_len, const char *buf,
 	memcpy(acc + *acc_len, buf, n);
 	*acc_len += n;
 	acc[*acc_len] = 0;
-	return strstr(acc, marker) != NULL;
 }
 
 static pid_t spawn(char **argv, int *rd, double *t0)
@@ -155,7 +157,7 @@ static void watch(const struct opts *o, int rd, double t0, pid_t pid,
 	size_t acc_len = 0;
 	bool idle_done = false;
 
-	r->first_byte_ms = r->marker_ms = -1;
+	r->first_byte_ms = r->marker_ms = r->start_ms = -1;
 	for (;;) {
 		struct pollfd pfd = { .fd = rd, .events = POLLIN };
 		double el = now_ms() - t0;
@@ -178,8 +180,11 @@ static void watch(const struct opts *o, int rd, double t0, pid_t pid,
 			break;
 		if (r->first_byte_ms < 0)
 			r->first_byte_ms = now_ms() - t0;
-		if (r->marker_ms < 0 &&
-		    find_marker(acc, &acc_len, buf, (size_t)n, o->marker))
+		accumulate(acc, &acc_len, buf, (size_t)n);
+		if (o->start_marker && r->start_ms < 0 &&
+		    strstr(acc, o->start_marker))
+			r->start_ms = now_ms() - t0;
+		if (r->marker_ms < 0 && strstr(acc, o->marker))
 			r->marker_ms = now_ms() - t0;
 	}
 }
@@ -210,10 +215,10 @@ int main(int argc, char **argv)
 	r.exit_ms = now_ms() - t0;
 	r.maxrss_kib = ru.ru_maxrss;
 	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	printf("{\"first_byte_ms\":%.3f,\"marker_ms\":%.3f,\"exit_ms\":%.3f,"
+	printf("{\"start_ms\":%.3f,\"first_byte_ms\":%.3f,\"marker_ms\":%.3f,\"exit_ms\":%.3f,"
 	       "\"maxrss_kib\":%ld,\"guest_rss_kib\":%ld,\"own_rss_kib\":%ld,"
 	       "\"status\":%d,\"timed_out\":%s}\n",
-	       r.first_byte_ms, r.marker_ms, r.exit_ms, r.maxrss_kib,
+	       r.start_ms, r.first_byte_ms, r.marker_ms, r.exit_ms, r.maxrss_kib,
 	       r.guest_rss_kib, r.own_rss_kib, r.status,
 	       r.timed_out ? "true" : "false");
 	return r.timed_out ? 1 : 0;

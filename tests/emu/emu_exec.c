@@ -488,11 +488,16 @@ enum emu_status emu_step(struct kvm_vcpu *v, struct emu_insn *in)
 	if (st != EMU_OK)
 		return st;
 	locked = needs_lock(in);
-	if (locked)
+	if (locked) {
 		pthread_mutex_lock(&v->vm->atomic_lock);
+		v->locked = true;
+		v->lock_hva = NULL;
+	}
 	st = in->twobyte ? emu_exec_0f(v, in) : exec_1(v, in);
-	if (locked)
+	if (locked) {
+		v->locked = false;
 		pthread_mutex_unlock(&v->vm->atomic_lock);
+	}
 	if (st != EMU_OK && st != EMU_EXIT)
 		return st;
 	if (!in->jumped)

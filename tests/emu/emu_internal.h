@@ -59,6 +59,7 @@ enum emu_status {
 	EMU_RETRY, /* needs data: roll back, exit, execute again */
 	EMU_FAULT, /* exception: no IDT emulation, so triple fault */
 	EMU_UNIMPL, /* not emulated: KVM_INTERNAL_ERROR_EMULATION */
+	EMU_RESTART, /* lost a compare-and-swap race: execute again */
 };
 
 struct emu_slot {
@@ -131,6 +132,16 @@ struct kvm_vcpu {
 	struct emu_rd rd[EMU_MAX_RD];
 	uint8_t xfer[8]; /* exit->mmio.data / exit->io.data */
 	const char *why; /* reason for EMU_FAULT/EMU_UNIMPL */
+
+	/*
+	 * A locked read-modify-write on RAM: the read records where and what,
+	 * the write is a compare-and-swap against it, so a plain store from
+	 * another vCPU between the two (a spinlock release) is never lost.
+	 */
+	bool locked;
+	uint8_t *lock_hva;
+	unsigned int lock_len;
+	uint64_t lock_old;
 
 	/* Kick: set from any thread. */
 	int kicked; /* atomic */

@@ -205,6 +205,60 @@ enum emu_status emu_pio_out(struct kvm_vcpu *v, uint16_t port, const void *buf,
 	return data_out(v, true, port, buf, len);
 }
 
+static bool cas(uint8_t *p, uint64_t old, const uint8_t *buf,
+		unsigned int len)
+{
+	uint64_t val = 0;
+
+	memcpy(&val, buf, len);
+	switch (len) {
+	case 1: {
+		uint8_t o = (uint8_t)old;
+
+		return __atomic_compare_exchange_n(p, &o, (uint8_t)val, false,
+						   __ATOMIC_SEQ_CST,
+						   __ATOMIC_SEQ_CST);
+	}
+	case 2: {
+		uint16_t o = (uint16_t)old;
+
+		return __atomic_compare_exchange_n((uint16_t *)p, &o,
+						   (uint16_t)val, false,
+						   __ATOMIC_SEQ_CST,
+						   __ATOMIC_SEQ_CST);
+	}
+	case 4: {
+		uint32_t o = (uint32_t)old;
+
+		return __atomic_compare_exchange_n((uint32_t *)p, &o,
+						   (uint32_t)val, false,
+						   __ATOMIC_SEQ_CST,
+						   __ATOMIC_SEQ_CST);
+	}
+	default:
+		return __atomic_compare_exchange_n((uint64_t *)p, &old, val,
+						   false, __ATOMIC_SEQ_CST,
+						   __ATOMIC_SEQ_CST);
+	}
+}
+
+/* RAM access of a locked instruction within one page; -1 if not one. */
+static int locked_ram(struct kvm_vcpu *v, uint8_t *p, uint8_t *buf,
+		      unsigned int len, bool write)
+{
+	if (!write) {
+		memcpy(buf, p, len);
+		v->lock_hva = p;
+		v->lock_len = len;
+		v->lock_old = 0;
+		memcpy(&v->lock_old, buf, len);
+		return EMU_OK;
+	}
+	if (p != v->lock_hva || len != v->lock_len)
+		return -1;
+	return cas(p, v->lock_old, buf, len) ? EMU_OK : EMU_RESTART;
+}
+
 /* One access of len bytes; splits at page boundaries. */
 static enum emu_status mem_access(struct kvm_vcpu *v, uint64_t la, uint8_t *buf,
 				  unsigned int len, bool write)
@@ -223,6 +277,13 @@ static enum emu_status mem_access(struct kvm_vcpu *v, uint64_t la, uint8_t *buf,
 	    (first == len || (t[1]->hva && (!write || !t[1]->ro_slot)))) {
 		uint8_t *p0 = t[0]->hva + (la & 0xfff);
 		uint8_t *p1 = first < len ? t[1]->hva : NULL;
+		int lst = -1;
+
+		if (v->locked && !p1 && (len == 1 || len == 2 || len == 4 ||
+					 len == 8))
+			lst = locked_ram(v, p0, buf, len, write);
+		if (lst >= 0)
+			return (enum emu_status)lst;
 
 		if (write)
 			memcpy(p0, buf, first);

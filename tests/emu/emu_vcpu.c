@@ -220,6 +220,10 @@ static bool finish_step(struct kvm_vcpu *v, enum emu_status st,
 		*e = v->exit;
 		end_insn(v);
 		return true;
+	case EMU_RESTART:
+		v->g = *saved;
+		end_insn(v);
+		return false;
 	case EMU_RETRY:
 		v->g = *saved;
 		*e = v->exit;

@@ -41,6 +41,13 @@ static void test_count(void)
 	}
 }
 
+/* idle: interrupts off, halted: an idle VM for density measurements. */
+static void test_idle(void)
+{
+	for (;;)
+		__asm__ volatile("cli; hlt" ::: "memory");
+}
+
 static u64 bench_count(void)
 {
 	u64 n = 100000;
@@ -92,6 +99,8 @@ static const struct {
 	{ "count", test_count, 0 },
 	{ "pio", test_pio, 0 },
 	{ "mmio", test_mmio, 1 },
+	{ "idle", test_idle, 0 },
+	{ "blkbench", test_blkbench, 1 },
 };
 
 void svtest_main(u64 kind, u64 ptr)

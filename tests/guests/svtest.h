@@ -117,6 +117,7 @@ void test_smp(void);
 
 /* virtio.c */
 void test_blk(void);
+void test_blkbench(void);
 void test_scribble(void);
 
 /* chain.c */

@@ -477,6 +477,7 @@ struct smp_cpu {
 	struct kvm_vcpu *cpu;
 	enum vcpu_exit_kind last;
 	time_t deadline;
+	int done;
 };
 
 static void *smp_thread(void *opaque)
@@ -488,8 +489,27 @@ static void *smp_thread(void *opaque)
 		if (kvm_vcpu_run(c->cpu, &e) < 0)
 			break;
 		c->last = e.kind;
+		kvm_vcpu_clear_kick(c->cpu);
 	} while (e.kind == VCPU_EXIT_INTR && time(NULL) < c->deadline);
+	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
 	return NULL;
+}
+
+/* Wait for both vCPUs; past the deadline kick them (a deadlocked guest). */
+static void smp_wait(struct smp_cpu *c, const pthread_t *t)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+	while (!__atomic_load_n(&c[0].done, __ATOMIC_ACQUIRE) ||
+	       !__atomic_load_n(&c[1].done, __ATOMIC_ACQUIRE)) {
+		if (time(NULL) > c[0].deadline) {
+			kvm_vcpu_kick(c[0].cpu);
+			kvm_vcpu_kick(c[1].cpu);
+		}
+		nanosleep(&ts, NULL);
+	}
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
 }
 
 /* Two vCPUs: xchg spinlock with a plain-store unlock, plus lock inc. */
@@ -527,12 +547,11 @@ static void test_smp_atomics(void **state)
 	for (int i = 0; i < 2; i++) {
 		r.rsp = EMU_FX_STACK - 0x1000 * (uint64_t)i;
 		assert_int_equal(kvm_vcpu_set_regs(c[i].cpu, &r), 0);
-		c[i].deadline = time(NULL) + 30;
+		c[i].deadline = time(NULL) + 20;
 		assert_int_equal(pthread_create(&t[i], NULL, smp_thread, &c[i]),
 				 0);
 	}
-	for (int i = 0; i < 2; i++)
-		assert_int_equal(pthread_join(t[i], NULL), 0);
+	smp_wait(c, t);
 	memcpy(v, f->ram + EMU_FX_DATA + 64, sizeof(v));
 	kvm_vcpu_destroy(c[1].cpu);
 	assert_int_equal(c[0].last, VCPU_EXIT_HLT);

@@ -385,7 +385,8 @@ static void test_query_commands(void **state)
 		"system_powerdown", "getfd", "query-status", "query-version",
 		"query-commands", "query-events", "query-cpus",
 		"query-hotpluggable-cpus", "query-mem", "query-target",
-		"query-kvm", "query-machines",
+		"query-kvm", "query-machines", "blockdev-add",
+		"blockdev-del", "device_add", "device_del",
 	};
 	const char *r = qh_cmd(h, "{\"execute\":\"query-commands\"}");
 	char want[64];
