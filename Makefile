@@ -48,7 +48,8 @@ ALL_LDFLAGS := $(LDFLAGS_HARDEN) $(LDFLAGS)
 DEPS_PKGS := build-essential libyajl-dev libseccomp-dev libcap-dev libnl-3-dev \
 	libnl-route-3-dev libcmocka-dev linux-source-6.1 busybox-static \
 	e2fsprogs ovmf qemu-system-x86 socat bc flex bison libelf-dev \
-	libssl-dev cpio dosfstools mtools fdisk strace python3
+	libssl-dev cpio dosfstools mtools fdisk strace python3 podman runc conmon \
+	containerd iproute2 util-linux
 DEV_PKGS := clang clang-tidy clang-format cppcheck bear shellcheck
 
 .PHONY: all
@@ -65,6 +66,8 @@ include oci/module.mk
 include tests/module.mk
 -include tests/guests/module.mk
 -include contrib/guest/module.mk
+-include contrib/agent/module.mk
+-include shim/module.mk
 
 .PHONY: deps
 deps:
@@ -82,7 +85,7 @@ deps-dev: deps
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(DEV_PKGS)
 
 .PHONY: test
-test: check check-integration check-linux
+test: check check-integration check-linux bench-smoke
 
 .PHONY: asan
 asan:

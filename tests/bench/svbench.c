@@ -10,9 +10,13 @@
  * With --idle-rss MS it instead lets the VM run MS milliseconds, then
  * reads /proc/PID/smaps: RSS of mappings at least --guest-mib large (guest
  * RAM) and of everything else (the VMM's own), then SIGTERMs it.
+ * --console FILE keeps a copy of the console; --exit-only sends the
+ * command's stdout to /dev/null and times only exec to exit (for CLI
+ * calls such as the shim's create, whose monitor keeps stdout open).
  * Prints one JSON object on stdout.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -29,6 +33,8 @@
 struct opts {
 	const char *marker;
 	const char *start_marker;	/* optional: time of this line too */
+	const char *console;		/* optional: copy of the console */
+	bool exit_only;
 	long idle_ms;
 	unsigned long guest_mib;
 	long timeout_ms;
@@ -60,6 +66,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->marker = "TEST: PASS";
 	o->timeout_ms = 60000;
 	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--exit-only")) {
+			o->exit_only = true;
+			continue;
+		}
 		if (!strcmp(argv[i], "--")) {
 			o->argv = &argv[i + 1];
 			return argv[i + 1] ? 0 : -1;
@@ -68,6 +78,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			return -1;
 		if (!strcmp(argv[i], "--marker"))
 			o->marker = argv[++i];
+		else if (!strcmp(argv[i], "--console"))
+			o->console = argv[++i];
 		else if (!strcmp(argv[i], "--start-marker"))
 			o->start_marker = argv[++i];
 		else if (!strcmp(argv[i], "--idle-rss"))
@@ -128,13 +140,19 @@ static void accumulate(char *acc, size_t *acc_len, const char *buf, size_t n)
 	acc[*acc_len] = 0;
 }
 
-static pid_t spawn(char **argv, int *rd, double *t0)
+static pid_t spawn(char **argv, bool exit_only, int *rd, double *t0)
 {
 	int p[2];
 	pid_t pid;
 
 	if (pipe(p) < 0)
 		return -1;
+	if (exit_only) {
+		close(p[1]);
+		p[1] = open("/dev/null", O_WRONLY);
+		if (p[1] < 0)
+			return -1;
+	}
 	*t0 = now_ms();
 	pid = fork();
 	if (pid == 0) {
@@ -146,6 +164,10 @@ static pid_t spawn(char **argv, int *rd, double *t0)
 	}
 	close(p[1]);
 	*rd = p[0];
+	if (exit_only) {
+		close(p[0]);
+		*rd = -1;
+	}
 	return pid;
 }
 
@@ -156,6 +178,7 @@ static void watch(const struct opts *o, int rd, double t0, pid_t pid,
 	char acc[ACC_CAP], buf[1024];
 	size_t acc_len = 0;
 	bool idle_done = false;
+	FILE *copy = o->console ? fopen(o->console, "w") : NULL;
 
 	r->first_byte_ms = r->marker_ms = r->start_ms = -1;
 	for (;;) {
@@ -180,6 +203,8 @@ static void watch(const struct opts *o, int rd, double t0, pid_t pid,
 			break;
 		if (r->first_byte_ms < 0)
 			r->first_byte_ms = now_ms() - t0;
+		if (copy)
+			fwrite(buf, 1, (size_t)n, copy);
 		accumulate(acc, &acc_len, buf, (size_t)n);
 		if (o->start_marker && r->start_ms < 0 &&
 		    strstr(acc, o->start_marker))
@@ -187,6 +212,8 @@ static void watch(const struct opts *o, int rd, double t0, pid_t pid,
 		if (r->marker_ms < 0 && strstr(acc, o->marker))
 			r->marker_ms = now_ms() - t0;
 	}
+	if (copy)
+		fclose(copy);
 }
 
 int main(int argc, char **argv)
@@ -199,17 +226,20 @@ int main(int argc, char **argv)
 	pid_t pid;
 
 	if (parse_opts(argc, argv, &o) < 0) {
-		fprintf(stderr, "usage: svbench [--marker S] [--idle-rss MS "
-				"--guest-mib N] [--timeout-ms MS] -- CMD...\n");
+		fprintf(stderr, "usage: svbench [--marker S] [--start-marker S] "
+				"[--idle-rss MS --guest-mib N] [--timeout-ms MS] "
+				"[--console FILE] [--exit-only] -- CMD...\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	pid = spawn(o.argv, &rd, &t0);
+	pid = spawn(o.argv, o.exit_only, &rd, &t0);
 	if (pid < 0) {
 		perror("svbench: spawn");
 		return 1;
 	}
-	watch(&o, rd, t0, pid, &r);
+	r.first_byte_ms = r.marker_ms = r.start_ms = -1;
+	if (rd >= 0)
+		watch(&o, rd, t0, pid, &r);
 	if (wait4(pid, &st, 0, &ru) < 0)
 		return 1;
 	r.exit_ms = now_ms() - t0;

@@ -232,7 +232,7 @@ static bool finish_step(struct kvm_vcpu *v, enum emu_status st,
 		return true;
 	case EMU_FAULT:
 		v->g = *saved;
-		log_debug("vCPU %u: exception at rip 0x%llx (%s): triple fault",
+		log_info("vCPU %u: exception at rip 0x%llx (%s): triple fault",
 			  v->id, (unsigned long long)v->g.rip,
 			  v->why ? v->why : "?");
 		end_insn(v);
