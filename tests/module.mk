@@ -22,7 +22,8 @@ $(O)/tests/unit/%: $(O)/tests/unit/%.o $(UNIT_HELPER_OBJS) $(O)/libvmm.a $(O)/li
 # The software-CPU unit tests link tests/emu/ in place of vmm/kvm/.
 EMU_LINK = -Wl,--start-group $(O)/libvmm.a $(O)/libemu.a $(O)/liboci.a -Wl,--end-group $(VMM_LIBS)
 
-$(O)/tests/unit/test_emu%: $(O)/tests/unit/test_emu%.o $(UNIT_HELPER_OBJS) $(O)/libvmm.a $(O)/libemu.a $(O)/liboci.a
+EMU_UNIT_BINS := $(filter $(O)/tests/unit/test_emu%,$(UNIT_BINS))
+$(EMU_UNIT_BINS): $(O)/tests/unit/%: $(O)/tests/unit/%.o $(UNIT_HELPER_OBJS) $(O)/libvmm.a $(O)/libemu.a $(O)/liboci.a
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(UNIT_HELPER_OBJS) $(EMU_LINK) -lcmocka
 
