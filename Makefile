@@ -52,6 +52,9 @@ DEPS_PKGS := build-essential libyajl-dev libseccomp-dev libcap-dev libnl-3-dev \
 	containerd iproute2 util-linux
 DEV_PKGS := clang clang-tidy clang-format cppcheck bear shellcheck
 
+# Keep objects of tests and fuzz targets (intermediate files otherwise).
+.SECONDARY:
+
 .PHONY: all
 all: $(O)/stratovirt guests
 
