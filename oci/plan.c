@@ -75,13 +75,14 @@ void oci_plan_defaults_fini(struct oci_plan_defaults *d)
 	free(d->kernel_params);
 	free(d->firmware_code);
 	free(d->firmware_vars);
+	free(d->vmm);
 	memset(d, 0, sizeof(*d));
 }
 
 /* The config file as written; checked, then merged into the defaults. */
 struct cfg_file {
 	char *kernel, *initrd, *kernel_params, *machine;
-	char *firmware_code, *firmware_vars;
+	char *firmware_code, *firmware_vars, *vmm;
 	bool has_vcpus, has_memory_mib;
 	uint32_t vcpus, memory_mib;
 };
@@ -93,6 +94,7 @@ static const struct field cfg_fields[] = {
 	FIELD(struct cfg_file, "machine", oci_p_string, machine),
 	FIELD(struct cfg_file, "firmware_code", oci_p_path, firmware_code),
 	FIELD(struct cfg_file, "firmware_vars", oci_p_path, firmware_vars),
+	FIELD(struct cfg_file, "vmm", oci_p_path, vmm),
 	FIELD_OPT(struct cfg_file, "vcpus", oci_p_u32, vcpus, has_vcpus),
 	FIELD_OPT(struct cfg_file, "memory_mib", oci_p_u32, memory_mib,
 		  has_memory_mib),
@@ -106,6 +108,7 @@ static void cfg_file_fini(struct cfg_file *f)
 	free(f->machine);
 	free(f->firmware_code);
 	free(f->firmware_vars);
+	free(f->vmm);
 }
 
 static int cfg_check_path(const char *key, const char *v, struct sv_err *e)
@@ -126,7 +129,8 @@ static int cfg_check(const struct cfg_file *f, struct sv_err *e)
 	if ((ret = cfg_check_path("kernel", f->kernel, e)) < 0 ||
 	    (ret = cfg_check_path("initrd", f->initrd, e)) < 0 ||
 	    (ret = cfg_check_path("firmware_code", f->firmware_code, e)) < 0 ||
-	    (ret = cfg_check_path("firmware_vars", f->firmware_vars, e)) < 0)
+	    (ret = cfg_check_path("firmware_vars", f->firmware_vars, e)) < 0 ||
+	    (ret = cfg_check_path("vmm", f->vmm, e)) < 0)
 		return ret;
 	if (f->kernel_params && !oci_params_ok(f->kernel_params))
 		return sv_err_set(
@@ -165,6 +169,7 @@ static void cfg_merge(struct oci_plan_defaults *d, struct cfg_file *f)
 	TAKE_IF(kernel_params);
 	TAKE_IF(firmware_code);
 	TAKE_IF(firmware_vars);
+	TAKE_IF(vmm);
 #undef TAKE_IF
 	if (f->machine)
 		(void)machine_from_name(f->machine, &d->machine);

@@ -46,6 +46,7 @@ struct oci_plan_defaults {
 	unsigned int memory_mib;
 	char *firmware_code;
 	char *firmware_vars;
+	char *vmm; /* VMM binary; NULL: `stratovirt` beside the shim, $PATH */
 };
 
 struct vm_plan {

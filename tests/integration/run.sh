@@ -26,4 +26,10 @@ if [ -x "$O/tests/stratovirt-emu" ]; then
 else
 	fail "emulated-CPU VMM $O/tests/stratovirt-emu missing"
 fi
+# The OCI runtime: its own suite, then real engines driving it.
+for s in tests/shim/run.sh tests/shim/podman.sh; do
+	sh "$s" "$O" > "$TMP/suite.out" 2>&1
+	cat "$TMP/suite.out"
+	add_counts "$(cat "$TMP/suite.out")" || fail "$s printed no summary"
+done
 summary "check-integration"

@@ -391,8 +391,10 @@ static void test_defaults_file(void **state)
 	write_file(path,
 		   "{\"kernel\":\"/opt/k\",\"machine\":\"q35\",\"vcpus\":2,"
 		   "\"memory_mib\":512,\"kernel_params\":\"quiet\","
-		   "\"firmware_code\":\"/opt/CODE.fd\"}");
+		   "\"firmware_code\":\"/opt/CODE.fd\","
+		   "\"vmm\":\"/opt/bin/stratovirt\"}");
 	assert_int_equal(oci_plan_defaults_load(&d, path, &e), 0);
+	assert_string_equal(d.vmm, "/opt/bin/stratovirt");
 	s = spec_of("{" HEAD "}");
 	assert_int_equal(oci_plan_create(s, "/b", &d, &p, &e), 0);
 	assert_string_equal(p->kernel, "/opt/k");
@@ -410,6 +412,9 @@ static void test_defaults_file(void **state)
 	write_file(path, "{\"kernal\":\"/k\"}");
 	assert_int_equal(oci_plan_defaults_load(&d, path, &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "kernal: unknown key"));
+	write_file(path, "{\"vmm\":\"stratovirt\"}");
+	assert_int_equal(oci_plan_defaults_load(&d, path, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "vmm: \"stratovirt\" is not an absolute"));
 	write_file(path, "{\"initrd\":\"relative\"}");
 	assert_int_equal(oci_plan_defaults_load(&d, path, &e), -EINVAL);
 	assert_non_null(

@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: MIT
+/*
+ * create [--bundle|-b B] [--pid-file F] [--console-socket S] ID
+ *
+ * Everything that can be checked (id, config.json, annotations, the plan,
+ * the files it names, the VMM binary) is checked before anything is
+ * created. Then: the state dir (atomically, locked), the rootfs image for
+ * container bundles, the console pty, the monitor and the paused VM; the
+ * pid file is written last. Any failure undoes all of it.
+ */
+#include "shim/shim.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sv/err.h"
+#include "oci/plan.h"
+#include "oci/spec.h"
+#include "oci/state.h"
+#include "shim/jail.h"
+#define LOG_MODULE "create"
+#include "sv/log.h"
+
+#pragma weak jail_plan_build
+#pragma weak jail_plan_destroy
+
+#define READY_TIMEOUT_MS 30000
+#define JAIL_UID 65534 /* nobody, until the config file names one */
+
+struct create_job {
+	const struct shim_ctx *g;
+	const struct cli_args *a;
+	char bundle[PATH_MAX];
+	struct oci_spec *spec;
+	struct vm_plan *plan;
+	char *vmm;
+	struct ctr *c;
+	char *disk;
+	char **argv;
+	struct jail_plan *jail;
+	int console;
+	pid_t monitor;
+};
+
+static const struct cli_opt create_opts[] = {
+	{ "bundle", 'b', CLI_VALUE, K_BUNDLE },
+	{ "pid-file", 0, CLI_VALUE, K_PID_FILE },
+	{ "console-socket", 0, CLI_VALUE, K_CONSOLE_SOCKET },
+	{ "preserve-fds", 0, CLI_VALUE, K_PRESERVE_FDS },
+	{ "no-pivot", 0, CLI_FLAG, K_IGNORED },
+	{ "no-new-keyring", 0, CLI_FLAG, K_IGNORED },
+	{ "detach", 'd', CLI_FLAG, K_DETACH }, /* run only */
+};
+
+static int load_spec(struct create_job *j, struct sv_err *e)
+{
+	const char *b = j->a->val[K_BUNDLE] ? j->a->val[K_BUNDLE] : ".";
+	char cfg[PATH_MAX + 16];
+	int ret;
+
+	if (!realpath(b, j->bundle))
+		return sv_err_set(e, errno, "bundle %.200s: %s", b,
+				  strerror(errno));
+	snprintf(cfg, sizeof(cfg), "%s/config.json", j->bundle);
+	ret = oci_spec_parse_file(cfg, 0, &j->spec, e); /* names cfg */
+	if (ret == 0 && oci_spec_validate(j->spec, e) < 0)
+		ret = sv_err_wrap(e, "%s", cfg);
+	return ret;
+}
+
+static int check_file(const char *what, const char *path, struct sv_err *e)
+{
+	if (path && access(path, R_OK) < 0)
+		return sv_err_set(e, errno, "%s %.200s: %s", what, path,
+				  strerror(errno));
+	return 0;
+}
+
+static int plan(struct create_job *j, struct sv_err *e)
+{
+	const char *cfg = getenv("STRATOVIRT_SHIM_CONFIG");
+	struct oci_plan_defaults d;
+	int ret;
+
+	if (oci_plan_defaults_init(&d) < 0)
+		return sv_err_set(e, ENOMEM, "out of memory");
+	ret = oci_plan_defaults_load(&d, cfg ? cfg : OCI_PLAN_CONFIG_FILE, e);
+	if (ret == 0)
+		ret = oci_plan_create(j->spec, j->bundle, &d, &j->plan, e);
+	if (ret == 0)
+		ret = vmm_find_binary(d.vmm, &j->vmm, e);
+	oci_plan_defaults_fini(&d);
+	if (ret < 0)
+		return ret;
+	if ((ret = check_file("kernel", j->plan->kernel, e)) < 0 ||
+	    (ret = check_file("initrd", j->plan->initrd, e)) < 0 ||
+	    (ret = check_file("rootfs", j->plan->rootfs, e)) < 0 ||
+	    (ret = check_file("firmware", j->plan->firmware_code, e)) < 0 ||
+	    (ret = check_file("firmware vars", j->plan->firmware_vars, e)) < 0)
+		return ret;
+	return 0;
+}
+
+static int build_argv(struct create_job *j, struct sv_err *e)
+{
+	_cleanup_free_ char *agent = NULL;
+	const char *vm_extra[] = { "-S", NULL };
+	const char *ctr_extra[] = {
+		"-S",
+		"-device",
+		"virtio-serial-device,id=virtio-serial0",
+		"-chardev",
+		NULL,
+		"-device",
+		"virtserialport,chardev=agent,id=agent,nr=1",
+		NULL
+	};
+	struct vm_argv_args args = {
+		.binary = j->vmm,
+		.state_dir = j->c->dir,
+		.disk = j->disk,
+		.extra = vm_extra,
+	};
+
+	if (j->plan->kind == VM_KIND_CONTAINER) {
+		if (asprintf(&agent,
+			     "socket,id=agent,path=%s/agent.sock,server,nowait",
+			     j->c->dir) < 0)
+			return sv_err_set(e, ENOMEM, "out of memory");
+		ctr_extra[4] = agent;
+		args.extra = ctr_extra;
+	}
+	return oci_plan_argv(j->plan, &args, &j->argv, e);
+}
+
+/* runc's state carries the rootfs path and the config's annotations. */
+static int state_extras(struct create_job *j, struct sv_err *e)
+{
+	const struct oci_kvlist *src = &j->spec->annotations;
+	struct oci_state *st = j->c->st;
+	const char *root = j->spec->root->path;
+	size_t i;
+
+	if (asprintf(&st->rootfs, root[0] == '/' ? "%s%s" : "%s/%s",
+		     root[0] == '/' ? "" : j->bundle, root) < 0) {
+		st->rootfs = NULL;
+		return sv_err_set(e, ENOMEM, "out of memory");
+	}
+	st->annotations.items = calloc(src->len + 1, sizeof(struct oci_kv));
+	if (!st->annotations.items)
+		return sv_err_set(e, ENOMEM, "out of memory");
+	for (i = 0; i < src->len; i++) {
+		st->annotations.items[i].key = strdup(src->items[i].key);
+		st->annotations.items[i].value = strdup(src->items[i].value);
+		st->annotations.len = i + 1;
+		if (!st->annotations.items[i].key ||
+		    !st->annotations.items[i].value)
+			return sv_err_set(e, ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static int prepare(struct create_job *j, struct sv_err *e)
+{
+	_cleanup_free_ char *cache = NULL;
+	int ret = state_extras(j, e);
+
+	j->c->info.vm_kind = j->plan->kind == VM_KIND_VM;
+	if (ret == 0 && j->plan->rootfs_is_dir) {
+		if (asprintf(&cache, "%s/.images", j->g->root) < 0)
+			return sv_err_set(e, ENOMEM, "out of memory");
+		ret = rootfs_image_get(j->plan->rootfs, cache, j->c->dir,
+				       j->plan->readonly, &j->disk,
+				       j->c->info.image_hash, e);
+	}
+	if (ret == 0)
+		ret = build_argv(j, e);
+	if (ret == 0 && j->a->val[K_CONSOLE_SOCKET])
+		ret = console_create(j->a->val[K_CONSOLE_SOCKET], &j->console,
+				     e);
+	return ret;
+}
+
+static int jail_prepare(struct create_job *j, struct sv_err *e)
+{
+	struct jail_opts o = {
+		.id = j->c->id,
+		.state_dir = j->c->dir,
+		.enabled = true,
+		.uid = JAIL_UID,
+		.gid = JAIL_UID,
+	};
+
+	if (!j->g->jail)
+		return 0;
+	if (!jail_plan_build)
+		return sv_err_set(e, ENOSYS, "--jail: this build has no jail");
+	return jail_plan_build(j->spec, j->plan, &o, j->argv, &j->jail, e);
+}
+
+static int launch(struct create_job *j, struct sv_err *e)
+{
+	_cleanup_free_ char *log = ctr_path(j->c, "vmm.log");
+	_cleanup_free_ char *qmp = ctr_path(j->c, "qmp.sock");
+	const char *tmo = getenv("STRATOVIRT_SHIM_READY_TIMEOUT_MS");
+	struct launch_args la = { .argv = j->argv,
+				  .log_path = log,
+				  .jail = j->jail };
+	struct monitor_args ma = {
+		.launch = &la,
+		.qmp_path = qmp,
+		.stdio_fd = j->console,
+		.ready_timeout_ms = tmo ? atoi(tmo) : READY_TIMEOUT_MS,
+	};
+	pid_t vmm;
+	int ret;
+
+	if (!log || !qmp)
+		return sv_err_set(e, ENOMEM, "out of memory");
+	ret = monitor_spawn(&ma, &j->monitor, &vmm, e);
+	if (ret < 0)
+		return ret;
+	j->c->info.monitor_pid = j->monitor;
+	j->c->info.vmm_pid = vmm;
+	j->c->info.jailed = j->jail != NULL;
+	log_info("%s: monitor %d, VMM %d (%s)", j->c->id, (int)j->monitor,
+		 (int)vmm, j->argv[0]);
+	if (pid_starttime(j->monitor, &j->c->info.monitor_start) < 0 ||
+	    pid_starttime(vmm, &j->c->info.vmm_start) < 0)
+		return sv_err_set(e, ESRCH, "the VM exited during create");
+	return ctr_save(j->c, CTR_CREATED, e);
+}
+
+/* <root>/<id>/qmp.sock must fit a sockaddr_un (108 bytes). */
+static int check_sock_len(const char *root, const char *id, struct sv_err *e)
+{
+	size_t len = strlen(root) + 1 + strlen(id) + sizeof("/agent.sock");
+
+	if (len > sizeof(((struct sockaddr_un *)NULL)->sun_path))
+		return sv_err_set(
+			e, ENAMETOOLONG,
+			"--root %.64s with id %.64s: socket paths would exceed %zu bytes",
+			root, id,
+			sizeof(((struct sockaddr_un *)NULL)->sun_path));
+	return 0;
+}
+
+static int write_pid_file(struct create_job *j, struct sv_err *e)
+{
+	const char *path = j->a->val[K_PID_FILE];
+	char buf[32];
+	int n;
+
+	if (!path)
+		return 0;
+	n = snprintf(buf, sizeof(buf), "%d", (int)j->monitor);
+	return shim_write_file(path, buf, (size_t)n, 0644, e);
+}
+
+static void undo(struct create_job *j)
+{
+	_cleanup_free_ char *cache = NULL;
+	struct sv_err e2 = SV_ERR_INIT;
+
+	if (j->monitor > 0) {
+		kill(j->monitor, SIGKILL);
+		waitpid(j->monitor, NULL, 0);
+	}
+	ctr_kill_all(j->c); /* the VMM, if it got that far */
+	if (j->c->info.image_hash[0] &&
+	    asprintf(&cache, "%s/.images", j->g->root) >= 0)
+		rootfs_image_release(cache, j->c->dir, j->c->info.image_hash);
+	if (ctr_remove(j->c, &e2) < 0)
+		shim_log_fatal(e2.msg);
+}
+
+static void job_fini(struct create_job *j)
+{
+	if (j->jail && jail_plan_destroy)
+		jail_plan_destroy(j->jail);
+	if (j->console >= 0)
+		close(j->console);
+	oci_argv_free(j->argv);
+	free(j->disk);
+	ctr_close(j->c);
+	free(j->vmm);
+	oci_plan_destroy(j->plan);
+	oci_spec_free(j->spec);
+}
+
+int shim_create(const struct shim_ctx *g, const struct cli_args *a,
+		pid_t *monitor, struct sv_err *e)
+{
+	struct create_job j = { .g = g, .a = a, .console = -1 };
+	const char *id = NULL;
+	int ret;
+
+	ret = shim_one_id(a, "create", &id, e);
+	if (ret == 0)
+		ret = check_sock_len(g->root, id, e);
+	if (ret == 0)
+		ret = load_spec(&j, e);
+	if (ret == 0)
+		ret = plan(&j, e);
+	if (ret == 0)
+		ret = ctr_new(g->root, id, j.bundle, &j.c, e);
+	if (ret < 0) {
+		job_fini(&j);
+		return ret;
+	}
+	ret = prepare(&j, e);
+	if (ret == 0)
+		ret = jail_prepare(&j, e);
+	if (ret == 0)
+		ret = launch(&j, e);
+	if (ret == 0)
+		ret = write_pid_file(&j, e);
+	if (ret < 0)
+		undo(&j);
+	*monitor = j.monitor;
+	job_fini(&j);
+	return ret;
+}
+
+int cmd_create(const struct shim_ctx *g, int argc, char **argv,
+	       struct sv_err *e)
+{
+	struct cli_args a;
+	pid_t monitor;
+	int ret;
+
+	ret = cli_parse(create_opts, ARRAY_SIZE(create_opts) - 1, argc, argv,
+			false, &a, e);
+	if (ret == 0)
+		ret = shim_create(g, &a, &monitor, e);
+	return ret < 0 ? ret : 0;
+}
+
+static volatile sig_atomic_t run_monitor;
+
+static void run_forward(int sig)
+{
+	if (run_monitor > 0)
+		kill((pid_t)run_monitor, sig);
+}
+
+/* The monitor has its own session: pass ^C and friends on to it. */
+static void run_forward_signals(pid_t monitor)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa = { .sa_handler = run_forward };
+	unsigned int i;
+
+	run_monitor = monitor;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+static int run_wait(const struct shim_ctx *g, const char *id, pid_t monitor,
+		    struct sv_err *e)
+{
+	struct sv_err e2 = SV_ERR_INIT;
+	int st = 0;
+
+	run_forward_signals(monitor);
+	while (waitpid(monitor, &st, 0) < 0)
+		if (errno != EINTR)
+			return sv_err_set(e, errno, "wait: %s",
+					  strerror(errno));
+	if (shim_delete(g, id, true, &e2) < 0)
+		shim_log_fatal(e2.msg);
+	return shim_exit_code(st);
+}
+
+/* run = create + start + wait (--detach: + return), then delete. */
+int cmd_run(const struct shim_ctx *g, int argc, char **argv, struct sv_err *e)
+{
+	struct sv_err e2 = SV_ERR_INIT;
+	struct cli_args a;
+	pid_t monitor = 0;
+	int ret;
+
+	ret = cli_parse(create_opts, ARRAY_SIZE(create_opts), argc, argv, false,
+			&a, e);
+	if (ret == 0)
+		ret = shim_create(g, &a, &monitor, e);
+	if (ret < 0)
+		return ret;
+	ret = shim_start(g, a.pos[0], e);
+	if (ret < 0) {
+		if (shim_delete(g, a.pos[0], true, &e2) < 0)
+			shim_log_fatal(e2.msg);
+		return ret;
+	}
+	if (a.count[K_DETACH])
+		return 0;
+	return run_wait(g, a.pos[0], monitor, e);
+}

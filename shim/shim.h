@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * stratovirt-shim internals shared by the shim/ sources: logging, the
+ * per-container state directory, the VMM launch and its monitor process,
+ * the QMP client, the console socket, the rootfs image and the verbs.
+ *
+ * State directory <root>/<id>/ (DESIGN.md 3.1):
+ *   state.json   the `state` output as last saved (written by rename)
+ *   shim.info    monitor pid + start time, VMM pid, kind, image hash
+ *   qmp.sock     the VMM's QMP socket
+ *   vmm.log      the VMM's stderr
+ *   rootfs.ext4  container bundles: the rootfs image (see rootfs_image.c)
+ * The directory itself is the per-container lock (flock on its fd).
+ */
+#ifndef SV_SHIM_SHIM_H
+#define SV_SHIM_SHIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "sv/compiler.h"
+#include "shim/cli.h"
+
+struct sv_err;
+struct oci_state;
+struct jail_plan;
+
+/* ---- log.c ---- */
+int shim_log_open(const struct shim_ctx *g) SV_MUST_CHECK;
+int shim_log_fd(void);
+/* One line on stderr and an error line in the --log file. */
+void shim_log_fatal(const char *msg);
+/* JSON string body of s into dst (always NUL-terminated, truncates). */
+size_t shim_json_escape(char *dst, size_t cap, const char *s);
+
+/* ---- state.c ---- */
+enum ctr_status {
+	CTR_CREATING,
+	CTR_CREATED,
+	CTR_RUNNING,
+	CTR_PAUSED,
+	CTR_STOPPED,
+};
+
+struct ctr_info {
+	pid_t monitor_pid; /* 0 while creating */
+	unsigned long long monitor_start; /* /proc/<pid>/stat starttime */
+	pid_t vmm_pid;
+	unsigned long long vmm_start;
+	bool vm_kind;
+	bool jailed;
+		/* jail_cleanup() is due at delete */ /* org.stratovirt.bundle=vm */
+	char image_hash[72]; /* "" unless a cached rootfs image is used */
+};
+
+struct ctr {
+	char *root;
+	char *id;
+	char *dir; /* <root>/<id> */
+	int dir_fd; /* locked with flock(LOCK_EX) while open */
+	struct oci_state *st; /* NULL if state.json is missing */
+	struct ctr_info info;
+};
+
+/* Lock and load an existing container; -ENOENT if there is none. */
+int ctr_open(const char *root, const char *id, struct ctr **out,
+	     struct sv_err *e) SV_MUST_CHECK;
+/* Create <root>/<id> atomically, locked, status "creating". */
+int ctr_new(const char *root, const char *id, const char *bundle,
+	    struct ctr **out, struct sv_err *e) SV_MUST_CHECK;
+/* Write shim.info and state.json (status given) by rename. */
+int ctr_save(struct ctr *c, enum ctr_status s, struct sv_err *e) SV_MUST_CHECK;
+/* The live status: stopped once the monitor is gone. */
+enum ctr_status ctr_status(const struct ctr *c);
+const char *ctr_status_name(enum ctr_status s);
+/* malloc'd "<dir>/<name>", NULL on ENOMEM. */
+char *ctr_path(const struct ctr *c, const char *name);
+/* SIGKILL the monitor and the VMM (if they are still ours) and wait. */
+void ctr_kill_all(const struct ctr *c);
+/* Remove the directory and everything in it; c stays valid to close. */
+int ctr_remove(struct ctr *c, struct sv_err *e) SV_MUST_CHECK;
+void ctr_close(struct ctr *c);
+/* Ids under root, sorted; free with shim_strv_free(). */
+int ctr_list(const char *root, char ***ids, size_t *n,
+	     struct sv_err *e) SV_MUST_CHECK;
+void shim_strv_free(char **v, size_t n);
+int pid_starttime(pid_t pid, unsigned long long *out);
+bool pid_alive(pid_t pid, unsigned long long start);
+/* Write len bytes to path by tmp file + rename. */
+int shim_write_file(const char *path, const char *buf, size_t len, mode_t mode,
+		    struct sv_err *e) SV_MUST_CHECK;
+
+/* ---- launch.c ---- */
+struct launch_args {
+	char **argv; /* argv[0] is the absolute VMM path */
+	const char *log_path; /* the VMM's stderr */
+	const struct jail_plan *jail; /* NULL: exec unjailed */
+};
+
+/* The VMM binary: $STRATOVIRT_SHIM_VMM, next to the shim, then $PATH. */
+/* STRATOVIRT_SHIM_VMM, else cfg (the config file's "vmm", may be NULL),
+ * else `stratovirt` beside the shim, else $PATH. */
+int vmm_find_binary(const char *cfg, char **out,
+		    struct sv_err *e) SV_MUST_CHECK;
+/*
+ * Fork the VMM with the caller's fds 0-2 (PR_SET_PDEATHSIG: it dies with
+ * the caller), through the jail when a->jail. Returns once exec succeeded.
+ */
+int vmm_launch(const struct launch_args *a, pid_t *pid,
+	       struct sv_err *e) SV_MUST_CHECK;
+/* Close every fd >= 3 except the n in keep. */
+void shim_close_fds(const int *keep, unsigned int n);
+/* waitpid status -> exit code (128+N for signal N). */
+int shim_exit_code(int wstatus);
+
+/* ---- monitor.c ---- */
+struct monitor_args {
+	const struct launch_args *launch;
+	const char *qmp_path;
+	int stdio_fd; /* -1: keep 0-2; else dup'd onto 0-2 (pty slave) */
+	int ready_timeout_ms;
+};
+
+/* Fork the container monitor (setsid); returns when the VMM is ready. */
+int monitor_spawn(const struct monitor_args *a, pid_t *monitor, pid_t *vmm,
+		  struct sv_err *e) SV_MUST_CHECK;
+
+/* ---- qmp_client.c ---- */
+/* Connect, read the greeting, negotiate. */
+int qmp_connect(const char *path, int timeout_ms, int *fd,
+		struct sv_err *e) SV_MUST_CHECK;
+/* {"execute":cmd}; the "return" line into reply (may be NULL). */
+int qmp_command(int fd, const char *cmd, char *reply, size_t cap,
+		struct sv_err *e) SV_MUST_CHECK;
+/* Connect, run one command, close. */
+int qmp_run(const char *path, const char *cmd, struct sv_err *e) SV_MUST_CHECK;
+
+/* ---- console.c ---- */
+/* New pty; master sent to the console socket; *slave returned (raw). */
+int console_create(const char *sock_path, int *slave,
+		   struct sv_err *e) SV_MUST_CHECK;
+
+/* ---- rootfs_image.c ---- */
+/*
+ * The ext4 image of a rootfs directory, built with `mkfs.ext4 -d` into
+ * cache_dir/<sha256 of the tree>.ext4 and reused for identical trees.
+ * state_dir/rootfs.ext4 is a hard link to it (readonly) or a private copy
+ * (read-write, with a rootfs.base link keeping the cache entry alive).
+ */
+int rootfs_image_get(const char *dir, const char *cache_dir,
+		     const char *state_dir, bool readonly, char **path,
+		     char hash[72], struct sv_err *e) SV_MUST_CHECK;
+/* Content hash of a tree (hex SHA-256); tests use it directly. */
+int rootfs_tree_hash(const char *dir, char hash[72],
+		     struct sv_err *e) SV_MUST_CHECK;
+/* Drop the container's links; remove the cache entry if unused. */
+void rootfs_image_release(const char *cache_dir, const char *state_dir,
+			  const char *hash);
+
+/* ---- verbs (cmd_*.c): argv = the verb's arguments; exit code or -errno */
+typedef int (*shim_cmd_fn)(const struct shim_ctx *g, int argc, char **argv,
+			   struct sv_err *e);
+int cmd_create(const struct shim_ctx *g, int argc, char **argv,
+	       struct sv_err *e);
+int cmd_run(const struct shim_ctx *g, int argc, char **argv, struct sv_err *e);
+int cmd_start(const struct shim_ctx *g, int argc, char **argv,
+	      struct sv_err *e);
+int cmd_pause(const struct shim_ctx *g, int argc, char **argv,
+	      struct sv_err *e);
+int cmd_resume(const struct shim_ctx *g, int argc, char **argv,
+	       struct sv_err *e);
+int cmd_state(const struct shim_ctx *g, int argc, char **argv,
+	      struct sv_err *e);
+int cmd_list(const struct shim_ctx *g, int argc, char **argv, struct sv_err *e);
+int cmd_ps(const struct shim_ctx *g, int argc, char **argv, struct sv_err *e);
+int cmd_kill(const struct shim_ctx *g, int argc, char **argv, struct sv_err *e);
+int cmd_delete(const struct shim_ctx *g, int argc, char **argv,
+	       struct sv_err *e);
+int cmd_exec(const struct shim_ctx *g, int argc, char **argv, struct sv_err *e);
+int cmd_features(const struct shim_ctx *g, int argc, char **argv,
+		 struct sv_err *e);
+int cmd_spec(const struct shim_ctx *g, int argc, char **argv, struct sv_err *e);
+
+/* cmd_create.c, shared with run: create, and hand back the monitor pid. */
+int shim_create(const struct shim_ctx *g, const struct cli_args *a,
+		pid_t *monitor, struct sv_err *e) SV_MUST_CHECK;
+/* cmd_start.c, shared with run. */
+int shim_start(const struct shim_ctx *g, const char *id,
+	       struct sv_err *e) SV_MUST_CHECK;
+/* cmd_delete.c, shared with run and failed creates. */
+int shim_delete(const struct shim_ctx *g, const char *id, bool force,
+		struct sv_err *e) SV_MUST_CHECK;
+/* One positional argument (the id), checked; else an error naming verb. */
+int shim_one_id(const struct cli_args *a, const char *verb, const char **id,
+		struct sv_err *e) SV_MUST_CHECK;
+
+#endif /* SV_SHIM_SHIM_H */
