@@ -37,11 +37,13 @@ bench_shim() {
 	fi
 	bundle=$TMP/bundle
 	mkdir -p "$bundle/rootfs"
+	printf 'SVDISK01' > "$TMP/shim.disk"; truncate -s 1M "$TMP/shim.disk"
 	cat > "$bundle/config.json" <<EOF
 {"ociVersion":"1.0.2","process":{"args":["/sbin/init"],"cwd":"/"},
  "root":{"path":"rootfs"},
  "annotations":{"org.stratovirt.bundle":"vm","org.stratovirt.kernel":"$(realpath "$K")",
   "org.stratovirt.kernel_params":"console=ttyS0 svtest=idle",
+  "org.stratovirt.rootfs_image":"$TMP/shim.disk",
   "org.stratovirt.memory_mib":"$MEM","org.stratovirt.vcpus":"1"}}
 EOF
 	root=$TMP/shimroot
