@@ -27,7 +27,7 @@ else
 	fail "emulated-CPU VMM $O/tests/stratovirt-emu missing"
 fi
 # The OCI runtime: its own suite, then real engines driving it.
-for s in tests/shim/run.sh tests/shim/podman.sh; do
+for s in tests/shim/run.sh tests/shim/podman.sh tests/shim/containerd.sh; do
 	sh "$s" "$O" > "$TMP/suite.out" 2>&1
 	cat "$TMP/suite.out"
 	add_counts "$(cat "$TMP/suite.out")" || fail "$s printed no summary"
