@@ -45,6 +45,8 @@ cleanup() {
 	[ -f "$TMP/containerd.pid" ] && kill "$(cat "$TMP/containerd.pid")" 2> /dev/null
 	sleep 0.5
 	umount -R "$TMP/root" 2> /dev/null
+	# containerd's shim keeps the runtime's --root per namespace here.
+	rmdir "/run/containerd/runc/$NS" 2> /dev/null
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
