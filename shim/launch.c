@@ -163,21 +163,28 @@ static SV_NORETURN void vmm_child(const struct launch_args *a, pid_t parent,
 	_exit(127);
 }
 
-int vmm_launch(const struct launch_args *a, pid_t *pid, struct sv_err *e)
+int fork_with_pipe(int p[2], pid_t *child, struct sv_err *e)
 {
-	char msg[SV_ERR_MSG_MAX];
-	pid_t parent = getpid(), child;
-	int p[2];
-	ssize_t n;
-
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return sv_err_set(e, errno, "pipe: %s", strerror(errno));
-	child = fork();
-	if (child < 0) {
+	*child = fork();
+	if (*child < 0) {
 		close(p[0]);
 		close(p[1]);
 		return sv_err_set(e, errno, "fork: %s", strerror(errno));
 	}
+	return 0;
+}
+
+int vmm_launch(const struct launch_args *a, pid_t *pid, struct sv_err *e)
+{
+	char msg[SV_ERR_MSG_MAX];
+	pid_t parent = getpid(), child;
+	int p[2], ret;
+	ssize_t n;
+
+	if ((ret = fork_with_pipe(p, &child, e)) < 0)
+		return ret;
 	if (child == 0)
 		vmm_child(a, parent, p[1]);
 	close(p[1]);

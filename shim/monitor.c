@@ -191,16 +191,10 @@ int monitor_spawn(const struct monitor_args *a, pid_t *monitor, pid_t *vmm,
 {
 	char msg[REPORT_MAX];
 	pid_t child;
-	int p[2];
+	int p[2], ret;
 
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return sv_err_set(e, errno, "pipe: %s", strerror(errno));
-	child = fork();
-	if (child < 0) {
-		close(p[0]);
-		close(p[1]);
-		return sv_err_set(e, errno, "fork: %s", strerror(errno));
-	}
+	if ((ret = fork_with_pipe(p, &child, e)) < 0)
+		return ret;
 	if (child == 0) {
 		close(p[0]);
 		monitor_main(a, p[1]);

@@ -99,6 +99,9 @@ struct launch_args {
 };
 
 /* The VMM binary: $STRATOVIRT_SHIM_VMM, next to the shim, then $PATH. */
+/* A close-on-exec pipe (child reports on p[1]) and fork(). */
+int fork_with_pipe(int p[2], pid_t *child, struct sv_err *e) SV_MUST_CHECK;
+
 /* STRATOVIRT_SHIM_VMM, else cfg (the config file's "vmm", may be NULL),
  * else `stratovirt` beside the shim, else $PATH. */
 int vmm_find_binary(const char *cfg, char **out,

@@ -13,23 +13,9 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
 O=${1:-build}
-SHIM=$(pwd)/$O/stratovirt-shim
-EMU=$(pwd)/$O/tests/stratovirt-emu
-KERNEL=$(pwd)/$O/guests/svtest.bzImage
-for t in containerd ctr runc busybox; do
-	if ! command -v "$t" > /dev/null; then
-		skip "shim-containerd: $t not installed"
-		summary shim-containerd
-		exit 0
-	fi
-done
-for f in "$SHIM" "$EMU" "$KERNEL"; do
-	if [ ! -e "$f" ]; then
-		skip "shim-containerd: $f is not built"
-		summary shim-containerd
-		exit 0
-	fi
-done
+# shellcheck source=tests/shim/lib.sh
+. tests/shim/lib.sh
+need shim-containerd containerd ctr runc busybox
 
 TMP=$(mktemp -d /tmp/sv-ctd.XXXXXX)
 NS=svtest$$
@@ -65,18 +51,8 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.a
 [metrics]
   address = ""
 EOF
-# containerd's shim calls the runtime with its own --root; the wrapper
-# only names the VMM (VMM_EXTRA appends isa-debug-exit when asked).
-cat > "$TMP/vmm" <<EOF
-#!/bin/sh
-exec "$EMU" "\$@" \$(cat "$TMP/vmm-extra" 2> /dev/null)
-EOF
-cat > "$TMP/svshim" <<EOF
-#!/bin/sh
-export STRATOVIRT_SHIM_VMM="$TMP/vmm"
-exec "$SHIM" "\$@"
-EOF
-chmod +x "$TMP/vmm" "$TMP/svshim"
+# containerd's shim passes its own --root to the runtime.
+engine_wrappers "$TMP"
 (setsid containerd --config "$TMP/config.toml" > "$TMP/containerd.log" 2>&1 &
 	echo $! > "$TMP/containerd.pid")
 i=0
@@ -94,12 +70,6 @@ mkdir -p "$TMP/bb/bin" "$TMP/bb/etc" "$TMP/bb/proc" "$TMP/bb/dev" "$TMP/bb/sys"
 cp "$(command -v busybox)" "$TMP/bb/bin/busybox"
 for a in sh echo true; do ln -s busybox "$TMP/bb/bin/$a"; done
 
-check() {
-	_n=$1
-	shift
-	if "$@"; then pass "$_n"; else fail "$_n"; fi
-}
-
 # Control: the same harness with runc and a plain process.
 C run --rm --rootfs "$TMP/bb" ctl0 /bin/echo control-hi > "$TMP/ctl.out" 2>&1
 check "control: ctr run with runc prints" grep -q control-hi "$TMP/ctl.out"
@@ -113,8 +83,7 @@ crun() {
 	_name=$1
 	_params=$2
 	shift 2
-	printf 'SVDISK01' > "$TMP/$_name.disk"
-	truncate -s 1M "$TMP/$_name.disk"
+	test_disk "$TMP/$_name.disk"
 	C run --runc-binary "$TMP/svshim" --rootfs \
 		--annotation org.stratovirt.bundle=vm \
 		--annotation org.stratovirt.kernel="$KERNEL" \

@@ -13,23 +13,9 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
 O=${1:-build}
-SHIM=$(pwd)/$O/stratovirt-shim
-EMU=$(pwd)/$O/tests/stratovirt-emu
-KERNEL=$(pwd)/$O/guests/svtest.bzImage
-for t in podman conmon busybox; do
-	if ! command -v "$t" > /dev/null; then
-		skip "shim-podman: $t not installed"
-		summary shim-podman
-		exit 0
-	fi
-done
-for f in "$SHIM" "$EMU" "$KERNEL"; do
-	if [ ! -e "$f" ]; then
-		skip "shim-podman: $f is not built"
-		summary shim-podman
-		exit 0
-	fi
-done
+# shellcheck source=tests/shim/lib.sh
+. tests/shim/lib.sh
+need shim-podman podman conmon busybox
 
 TMP=$(mktemp -d /tmp/sv-podman.XXXXXX)
 export CONTAINERS_CONF="$TMP/containers.conf"
@@ -62,18 +48,7 @@ driver = "vfs"
 graphroot = "$TMP/graph"
 runroot = "$TMP/run"
 EOF
-# conmon does not pass our environment on: a wrapper names the VMM.
-# VMM_EXTRA is appended to the VMM argv (isa-debug-exit on port 0x80).
-cat > "$TMP/vmm" <<EOF
-#!/bin/sh
-exec "$EMU" "\$@" \$(cat "$TMP/vmm-extra" 2> /dev/null)
-EOF
-cat > "$TMP/svshim" <<EOF
-#!/bin/sh
-export STRATOVIRT_SHIM_VMM="$TMP/vmm"
-exec "$SHIM" --root "$TMP/shimroot" "\$@"
-EOF
-chmod +x "$TMP/vmm" "$TMP/svshim"
+engine_wrappers "$TMP" --root "$TMP/shimroot"
 
 mkdir -p "$TMP/bb/bin" "$TMP/bb/etc"
 cp "$(command -v busybox)" "$TMP/bb/bin/busybox"
@@ -86,20 +61,13 @@ if ! podman import "$TMP/bb.tar" localhost/svbb:latest > /dev/null 2>&1; then
 	exit 0
 fi
 
-check() {
-	_n=$1
-	shift
-	if "$@"; then pass "$_n"; else fail "$_n"; fi
-}
-
 # prun NAME PARAMS [PODMAN-RUN-OPTIONS...]: podman run of a vm bundle of
 # the test guest (kernel command line PARAMS) with its own disk.
 prun() {
 	_name=$1
 	_params=$2
 	shift 2
-	printf 'SVDISK01' > "$TMP/$_name.disk"
-	truncate -s 1M "$TMP/$_name.disk"
+	test_disk "$TMP/$_name.disk"
 	P run --annotation org.stratovirt.bundle=vm \
 		--annotation org.stratovirt.kernel="$KERNEL" \
 		--annotation org.stratovirt.rootfs_image="$TMP/$_name.disk" \

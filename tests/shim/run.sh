@@ -14,16 +14,9 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
 O=${1:-build}
-SHIM=$(pwd)/$O/stratovirt-shim
-EMU=$(pwd)/$O/tests/stratovirt-emu
-KERNEL=$(pwd)/$O/guests/svtest.bzImage
-for f in "$SHIM" "$EMU" "$KERNEL"; do
-	if [ ! -e "$f" ]; then
-		skip "shim: $f is not built"
-		summary shim
-		exit 0
-	fi
-done
+# shellcheck source=tests/shim/lib.sh
+. tests/shim/lib.sh
+need shim
 
 TMP=$(mktemp -d /tmp/sv-shim.XXXXXX)
 ROOT=$TMP/root
@@ -41,8 +34,7 @@ cleanup() {
 BGPIDS=
 trap cleanup EXIT
 
-printf 'SVDISK01' > "$TMP/disk"
-truncate -s 1M "$TMP/disk"
+test_disk "$TMP/disk"
 
 # bundle NAME PARAMS [EXTRA-ANNOTATIONS-JSON]: a vm bundle in $TMP/NAME
 # with its own disk (the VMM locks its images).
@@ -97,13 +89,6 @@ root_empty() {
 # no_vmm_for ID: no process has this root's ID state dir in its argv.
 no_vmm_for() {
 	! pgrep -f "$ROOT/$1/qmp.sock" > /dev/null
-}
-
-# check NAME CMD...: pass if CMD succeeds.
-check() {
-	_n=$1
-	shift
-	if "$@"; then pass "$_n"; else fail "$_n"; fi
 }
 
 # refuse NAME CMD...: CMD must fail with one line on stderr.
