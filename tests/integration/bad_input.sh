@@ -71,4 +71,19 @@ if command -v mkfs.ext4 >/dev/null; then
 else
 	skip "rootfs image as kernel: mkfs.ext4 missing"
 fi
+SOCK="socket,id=ag,path=$TMP/ag.sock,server,nowait"
+bad "virtserialport without virtio-serial" "virtio-serial device" "$VMM" \
+	-kernel "$K" -chardev "$SOCK" -device virtserialport,chardev=ag,nr=1
+bad "two ports with one nr" "nr=1 is taken" "$VM_VMM" -kernel "$K" \
+	-device virtio-serial-device -chardev "$SOCK" \
+	-chardev "socket,id=ag2,path=$TMP/ag2.sock,server,nowait" \
+	-device virtserialport,chardev=ag,nr=1 \
+	-device virtserialport,chardev=ag2,nr=1
+bad "virtserialport on a missing chardev" "nope" "$VMM" -kernel "$K" \
+	-device virtio-serial-device -device virtserialport,chardev=nope,nr=1
+if [ -e "$TMP/ag.sock" ] || [ -e "$TMP/ag2.sock" ]; then
+	fail "virtio-serial errors left a chardev socket behind"
+else
+	pass "virtio-serial errors left no chardev socket"
+fi
 summary "bad input"

@@ -33,6 +33,9 @@ struct chardev {
 	pthread_mutex_t out_lock;
 	chardev_input_fn input;
 	void *opaque;
+	chardev_conn_fn conn;	/* socket client came or went */
+	void *conn_opaque;
+	bool input_paused;	/* back-pressure from the device */
 };
 
 static void write_fd(int fd, const uint8_t *buf, size_t len)
@@ -65,13 +68,18 @@ void chardev_write(struct chardev *c, const void *buf, size_t len)
 
 static void drop_client(struct chardev *c)
 {
+	bool had;
+
 	pthread_mutex_lock(&c->out_lock);
-	if (c->in_fd >= 0) {
+	had = c->in_fd >= 0;
+	if (had) {
 		eventloop_del(c->loop, c->in_fd);
 		close(c->in_fd);
 	}
 	c->in_fd = c->out_fd = -1;
 	pthread_mutex_unlock(&c->out_lock);
+	if (had && c->conn)
+		c->conn(c->conn_opaque, false);
 }
 
 static void on_input(void *opaque, uint32_t events)
@@ -108,9 +116,16 @@ static void on_accept(void *opaque, uint32_t events)
 		drop_client(c);	/* a new client replaces the old one */
 	pthread_mutex_lock(&c->out_lock);
 	c->in_fd = c->out_fd = fd;
+	if (eventloop_add(c->loop, fd, c->input_paused ? 0 : EPOLLIN, on_input,
+			  c) < 0) {
+		close(fd);
+		c->in_fd = c->out_fd = -1;
+		pthread_mutex_unlock(&c->out_lock);
+		return;
+	}
 	pthread_mutex_unlock(&c->out_lock);
-	if (eventloop_add(c->loop, fd, EPOLLIN, on_input, c) < 0)
-		drop_client(c);
+	if (c->conn)
+		c->conn(c->conn_opaque, true);
 }
 
 static int open_stdio(struct chardev *c)
@@ -274,6 +289,35 @@ void chardev_set_input(struct chardev *c, chardev_input_fn fn, void *opaque)
 {
 	c->input = fn;
 	c->opaque = opaque;
+}
+
+void chardev_set_conn(struct chardev *c, chardev_conn_fn fn, void *opaque)
+{
+	c->conn = fn;
+	c->conn_opaque = opaque;
+}
+
+bool chardev_connected(struct chardev *c)
+{
+	bool r;
+
+	pthread_mutex_lock(&c->out_lock);
+	r = c->out_fd >= 0;
+	pthread_mutex_unlock(&c->out_lock);
+	return r;
+}
+
+void chardev_pause_input(struct chardev *c, bool pause)
+{
+	pthread_mutex_lock(&c->out_lock);
+	if (c->input_paused != pause) {
+		c->input_paused = pause;
+		if (c->in_fd >= 0 && c->loop &&
+		    eventloop_mod(c->loop, c->in_fd, pause ? 0 : EPOLLIN) < 0)
+			log_warn_ratelimited("chardev: cannot %s input",
+					     pause ? "pause" : "resume");
+	}
+	pthread_mutex_unlock(&c->out_lock);
 }
 
 const char *chardev_path(const struct chardev *c)

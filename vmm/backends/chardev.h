@@ -7,6 +7,7 @@
 #ifndef SV_VMM_BACKENDS_CHARDEV_H
 #define SV_VMM_BACKENDS_CHARDEV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -20,6 +21,8 @@ struct eventloop;
 /* Returns how many bytes the consumer took (the rest is dropped). */
 typedef size_t (*chardev_input_fn)(void *opaque, const uint8_t *buf,
 				   size_t len);
+/* A socket chardev's client connected (true) or went away (false). */
+typedef void (*chardev_conn_fn)(void *opaque, bool connected);
 
 int chardev_create(const struct chardev_cfg *cfg, struct eventloop *loop,
 		   struct chardev **out) SV_MUST_CHECK;
@@ -27,6 +30,11 @@ void chardev_destroy(struct chardev *c);
 void chardev_set_input(struct chardev *c, chardev_input_fn fn, void *opaque);
 /* Write all of buf if a peer is there; drops output without a peer. */
 void chardev_write(struct chardev *c, const void *buf, size_t len);
+void chardev_set_conn(struct chardev *c, chardev_conn_fn fn, void *opaque);
+/* Output has somewhere to go (a socket has a client; always for files). */
+bool chardev_connected(struct chardev *c);
+/* Stop / resume reading input (the device has no room for it). */
+void chardev_pause_input(struct chardev *c, bool pause);
 /* pty path, socket path, or NULL. */
 const char *chardev_path(const struct chardev *c);
 /* Bind and listen on a unix or tcp socket (QMP uses it too); returns fd. */

@@ -137,8 +137,8 @@ static int create_blk_slot(struct microvm_slot *s, unsigned int slot,
 	return 0;
 }
 
-static int attach_virtio(struct machine *m, struct microvm *mv,
-			 unsigned int slot)
+int microvm_attach_virtio(struct machine *m, struct microvm *mv,
+			  unsigned int slot)
 {
 	struct microvm_slot *s = &mv->slots[slot];
 	struct virtio_dev *dev = s->dev;
@@ -180,7 +180,8 @@ static int create_virtio(struct machine *m, struct microvm *mv)
 	for (unsigned int i = 0; i < m->cfg->nr_devices; i++) {
 		const struct device_cfg *d = &m->cfg->devices[i];
 
-		if (strcmp(d->driver, "isa-debug-exit") == 0)
+		if (strcmp(d->driver, "isa-debug-exit") == 0 ||
+		    microvm_is_console_driver(d->driver))
 			continue;
 		if (strcmp(d->driver, "virtio-blk-device") != 0) {
 			log_err("-device %s: not supported on microvm yet",
@@ -209,11 +210,11 @@ static int create_virtio(struct machine *m, struct microvm *mv)
 			block_close(be);
 			return ret;
 		}
-		ret = attach_virtio(m, mv, slot);
+		ret = microvm_attach_virtio(m, mv, slot);
 		if (ret < 0)
 			return ret;
 	}
-	return 0;
+	return microvm_create_console(m, mv);
 }
 
 static int load_kernel(struct machine *m, struct microvm *mv)
@@ -292,6 +293,7 @@ static void microvm_destroy(struct machine *m)
 		free(s->dev_id);
 	}
 	microvm_blockdevs_free(mv);
+	microvm_console_free(m, mv);
 	debug_exit_destroy(mv->debug_exit);
 	i8042_destroy(mv->i8042);
 	serial8250_destroy(mv->serial);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "sv/compiler.h"
 #include "vmm/arch/arch.h"
 #include "vmm/boot/boot.h"
 #include "vmm/irq/irq.h"
@@ -24,6 +25,7 @@ struct virtio_mmio;
 
 #define MICROVM_CMDLINE_MAX 4096
 #define MICROVM_MAX_BLOCKDEVS 16
+#define MICROVM_MAX_CONSOLE_PORTS 31
 
 struct microvm_slot {
 	struct irq_line irq;
@@ -50,6 +52,8 @@ struct microvm {
 	struct debug_exit *debug_exit;
 	struct microvm_slot slots[MICROVM_VIRTIO_SLOTS];
 	struct microvm_blockdev blockdevs[MICROVM_MAX_BLOCKDEVS];
+	struct chardev *console_chr[MICROVM_MAX_CONSOLE_PORTS];
+	unsigned int nr_console_chr;
 	struct boot_info boot;
 	char cmdline[MICROVM_CMDLINE_MAX];
 };
@@ -63,5 +67,12 @@ int microvm_device_add(struct machine *m, const struct hotplug_device *d,
 int microvm_device_del(struct machine *m, const char *id, char *err,
 		       size_t errlen);
 void microvm_blockdevs_free(struct microvm *mv);
+int microvm_attach_virtio(struct machine *m, struct microvm *mv,
+			  unsigned int slot) SV_MUST_CHECK;
+/* virtio-serial-device with its virtconsole/virtserialport ports. */
+bool microvm_is_console_driver(const char *driver);
+int microvm_create_console(struct machine *m,
+			   struct microvm *mv) SV_MUST_CHECK;
+void microvm_console_free(struct machine *m, struct microvm *mv);
 
 #endif /* SV_VMM_MACHINE_MICROVM_INTERNAL_H */
