@@ -101,6 +101,7 @@ static const struct {
 	{ "mmio", test_mmio, 1 },
 	{ "idle", test_idle, 0 },
 	{ "blkbench", test_blkbench, 1 },
+	{ "console", test_console, 1 },
 };
 
 void svtest_main(u64 kind, u64 ptr)

@@ -118,6 +118,9 @@ void test_smp(void);
 /* virtio.c */
 void test_blk(void);
 void test_blkbench(void);
+
+/* console.c */
+void test_console(void);
 void test_scribble(void);
 
 /* chain.c */

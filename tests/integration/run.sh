@@ -26,6 +26,15 @@ if [ -x "$O/tests/stratovirt-emu" ]; then
 else
 	fail "emulated-CPU VMM $O/tests/stratovirt-emu missing"
 fi
+# virtio-serial (the agent channel) driven by the test guest.
+vcon() { # LABEL VMM
+	sh tests/integration/test_vconsole.sh "$2" "$O/guests/svtest.bzImage" > "$TMP/vcon.out" 2>&1
+	sed "s/^/$1: /" "$TMP/vcon.out"
+	add_counts "$(cat "$TMP/vcon.out")" || fail "$1: test_vconsole.sh printed no summary"
+}
+[ "$(kvm_kind)" != none ] && vcon kvm "$O/stratovirt"
+vcon emu "$O/tests/stratovirt-emu"
+
 # The OCI runtime: its own suite, then real engines driving it.
 for s in tests/shim/run.sh tests/shim/podman.sh tests/shim/containerd.sh; do
 	sh "$s" "$O" > "$TMP/suite.out" 2>&1
