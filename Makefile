@@ -88,7 +88,7 @@ deps-dev: deps
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(DEV_PKGS)
 
 .PHONY: test
-test: check check-integration check-linux bench-smoke
+test: check check-linux check-integration bench-smoke
 
 .PHONY: asan
 asan:

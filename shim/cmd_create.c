@@ -25,6 +25,7 @@
 #include "oci/spec.h"
 #include "oci/state.h"
 #include "shim/jail.h"
+#include "sv/agent_proto.h"
 #define LOG_MODULE "create"
 #include "sv/log.h"
 
@@ -110,7 +111,7 @@ static int plan(struct create_job *j, struct sv_err *e)
 
 static int build_argv(struct create_job *j, struct sv_err *e)
 {
-	_cleanup_free_ char *agent = NULL;
+	_cleanup_free_ char *agent = NULL, *serial = NULL;
 	const char *vm_extra[] = { "-S", NULL };
 	const char *ctr_extra[] = {
 		"-S",
@@ -119,7 +120,7 @@ static int build_argv(struct create_job *j, struct sv_err *e)
 		"-chardev",
 		NULL,
 		"-device",
-		"virtserialport,chardev=agent,id=agent,nr=1",
+		"virtserialport,chardev=agent,id=agent,nr=1,name=sv.agent",
 		NULL
 	};
 	struct vm_argv_args args = {
@@ -130,6 +131,10 @@ static int build_argv(struct create_job *j, struct sv_err *e)
 	};
 
 	if (j->plan->kind == VM_KIND_CONTAINER) {
+		/* Kernel messages never reach the workload's stdout. */
+		if (asprintf(&serial, "file,path=%s/console.log", j->c->dir) < 0)
+			return sv_err_set(e, ENOMEM, "out of memory");
+		args.serial = serial;
 		if (asprintf(&agent,
 			     "socket,id=agent,path=%s/agent.sock,server,nowait",
 			     j->c->dir) < 0)
@@ -219,11 +224,26 @@ static int launch(struct create_job *j, struct sv_err *e)
 		.stdio_fd = j->console,
 		.ready_timeout_ms = tmo ? atoi(tmo) : READY_TIMEOUT_MS,
 	};
+	_cleanup_free_ char *agent = ctr_path(j->c, "agent.sock");
+	_cleanup_free_ char *ctl = ctr_path(j->c, "ctl.sock");
+	_cleanup_free_ uint8_t *spec = NULL;
 	pid_t vmm;
 	int ret;
 
-	if (!log || !qmp)
+	if (!log || !qmp || !agent || !ctl)
 		return sv_err_set(e, ENOMEM, "out of memory");
+	if (j->plan->kind == VM_KIND_CONTAINER) {
+		spec = malloc(AGENT_MAX_PAYLOAD);
+		if (!spec)
+			return sv_err_set(e, ENOMEM, "out of memory");
+		ret = agent_spec_from_oci(j->spec, j->spec->process, spec,
+					  AGENT_MAX_PAYLOAD, &ma.spec_len, e);
+		if (ret < 0)
+			return ret;
+		ma.spec = spec;
+		ma.agent_path = agent;
+		ma.ctl_path = ctl;
+	}
 	ret = monitor_spawn(&ma, &j->monitor, &vmm, e);
 	if (ret < 0)
 		return ret;

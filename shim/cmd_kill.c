@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "sv/err.h"
@@ -22,6 +23,18 @@ static const struct cli_opt kill_opts[] = {
 	{ "all", 'a', CLI_FLAG, K_ALL },
 };
 
+/* Container bundles: the guest agent delivers it to the workload. */
+static int kill_workload(struct ctr *c, int sig, struct sv_err *e)
+{
+	_cleanup_free_ char *ctl = ctr_path(c, "ctl.sock");
+	char req[32];
+
+	if (!ctl)
+		return sv_err_set(e, ENOMEM, "out of memory");
+	snprintf(req, sizeof(req), "kill %d\n", sig);
+	return ctl_request(ctl, req, 5000, e);
+}
+
 static int signal_vm(struct ctr *c, int sig, struct sv_err *e)
 {
 	_cleanup_free_ char *qmp = NULL;
@@ -29,6 +42,8 @@ static int signal_vm(struct ctr *c, int sig, struct sv_err *e)
 	log_info("%s: signal %d (vmm %d)", c->id, sig, (int)c->info.vmm_pid);
 	if (sig == 0)
 		return 0;
+	if (!c->info.vm_kind && ctr_status(c) != CTR_CREATED)
+		return kill_workload(c, sig, e);
 	if (sig == SIGTERM || sig == SIGINT || sig == SIGPWR) {
 		qmp = ctr_path(c, "qmp.sock");
 		if (!qmp)

@@ -11,6 +11,8 @@
 
 #include "sv/err.h"
 
+#define START_TIMEOUT_MS 30000
+
 struct transition {
 	const char *verb;
 	enum ctr_status from;
@@ -56,10 +58,15 @@ static int do_transition(const struct shim_ctx *g, const char *id,
 				 "cannot %s container %s: it is %s, not %s",
 				 t->verb, id, ctr_status_name(s),
 				 ctr_status_name(t->from));
-	} else if (!(qmp = ctr_path(c, "qmp.sock"))) {
+	} else if (!(qmp = ctr_path(c, t == &t_start && !c->info.vm_kind ?
+						   "ctl.sock" :
+						   "qmp.sock"))) {
 		ret = sv_err_set(e, ENOMEM, "out of memory");
 	} else {
-		ret = qmp_run(qmp, t->qmp, e);
+		/* A container's process is started by the guest agent. */
+		ret = t == &t_start && !c->info.vm_kind ?
+			      ctl_request(qmp, "start\n", START_TIMEOUT_MS, e) :
+			      qmp_run(qmp, t->qmp, e);
 		if (ret == 0)
 			ret = ctr_save(c, t->to, e);
 	}

@@ -129,6 +129,8 @@ static SV_NORETURN void monitor_main(const struct monitor_args *a, int sync)
 {
 	struct sv_err e = SV_ERR_INIT;
 	int keep[2] = { sync, shim_log_fd() };
+	struct agent_client *agent = NULL;
+	int ctl_fd = -1;
 	char msg[REPORT_MAX];
 	pid_t pid = -1;
 	int st;
@@ -145,7 +147,8 @@ static SV_NORETURN void monitor_main(const struct monitor_args *a, int sync)
 	install_forwarders();
 	if (e.code == 0 && vmm_launch(a->launch, &pid, &e) == 0) {
 		vmm_pid_g = pid;
-		if (wait_ready(a, pid, &e) < 0)
+		if (wait_ready(a, pid, &e) < 0 ||
+		    (a->agent_path && agent_boot(a, &agent, &ctl_fd, &e) < 0))
 			kill(pid, SIGKILL);
 	}
 	if (e.code) {
@@ -156,6 +159,8 @@ static SV_NORETURN void monitor_main(const struct monitor_args *a, int sync)
 	snprintf(msg, sizeof(msg), "ok %d", (int)pid);
 	report(sync, msg);
 	close(sync);
+	if (agent)
+		agent_serve(a, agent, ctl_fd, pid);
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			_exit(255);

@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "sv/compiler.h"
@@ -123,9 +124,30 @@ struct monitor_args {
 	const char *qmp_path;
 	int stdio_fd; /* -1: keep 0-2; else dup'd onto 0-2 (pty slave) */
 	int ready_timeout_ms;
+	/* Container bundles (NULL agent_path for vm bundles): */
+	const char *agent_path;	/* the agent port's socket */
+	const char *ctl_path;	/* where start/kill reach the monitor */
+	const uint8_t *spec;	/* START payload (agent_spec_from_oci) */
+	size_t spec_len;
 };
 
 /* Fork the container monitor (setsid); returns when the VMM is ready. */
+struct agent_client;
+struct oci_spec;
+struct oci_process;
+/* ctr_agent.c: the monitor's side of container bundles. */
+int agent_boot(const struct monitor_args *a, struct agent_client **out,
+	       int *ctl_fd, struct sv_err *e) SV_MUST_CHECK;
+SV_NORETURN void agent_serve(const struct monitor_args *a,
+			     struct agent_client *c, int ctl_fd, pid_t vmm);
+/* A CLI call's request to the monitor ("start", "kill N"). */
+int ctl_request(const char *path, const char *req, int timeout_ms,
+		struct sv_err *e) SV_MUST_CHECK;
+/* agent_spec.c */
+int agent_spec_from_oci(const struct oci_spec *s, const struct oci_process *p,
+			uint8_t *buf, size_t cap, size_t *len,
+			struct sv_err *e) SV_MUST_CHECK;
+
 int monitor_spawn(const struct monitor_args *a, pid_t *monitor, pid_t *vmm,
 		  struct sv_err *e) SV_MUST_CHECK;
 

@@ -35,8 +35,9 @@ vcon() { # LABEL VMM
 [ "$(kvm_kind)" != none ] && vcon kvm "$O/stratovirt"
 vcon emu "$O/tests/stratovirt-emu"
 
-# The OCI runtime: its own suite, then real engines driving it.
-for s in tests/shim/run.sh tests/shim/podman.sh tests/shim/containerd.sh; do
+# The guest agent on the host (and in a Linux VM under QEMU when the guest
+# kit is built), the OCI runtime's own suite, then real engines.
+for s in tests/agent/run.sh tests/shim/run.sh tests/shim/podman.sh tests/shim/containerd.sh; do
 	sh "$s" "$O" > "$TMP/suite.out" 2>&1
 	cat "$TMP/suite.out"
 	add_counts "$(cat "$TMP/suite.out")" || fail "$s printed no summary"

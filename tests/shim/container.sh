@@ -1,16 +1,20 @@
 # shellcheck shell=sh
-# Container bundles (root.path is a directory): a Linux guest with the
-# sv-agent cannot run on this host, so these stop at what the shim does
-# on the host: the ext4 image cached by content, and the VMM argv with
-# the agent channel, booted paused. Sourced by tests/shim/run.sh.
+# Container bundles (root.path is a directory). A Linux guest cannot run
+# on this host, so tests/shim/vmm_agent.py stands in for the VM: the real
+# (emulated-CPU) VMM runs the idle test guest for QMP, and sv-agent runs on
+# the host in its own namespaces on the agent socket the shim gave the
+# VMM. What is real: the shim's CLI, monitor, agent protocol, stdio relay,
+# exit codes and signals; the ext4 image cached by content; the VMM argv.
+# Sourced by tests/shim/run.sh.
 
-# ctr_bundle NAME READONLY: a container bundle over $TMP/rootfs.
+# ctr_bundle NAME READONLY [ARGS-JSON]: a container bundle over $TMP/rootfs.
 ctr_bundle() {
 	mkdir -p "$TMP/$1"
 	ln -sfn "$TMP/rootfs" "$TMP/$1/rootfs"
 	cat > "$TMP/$1/config.json" <<EOF2
 {"ociVersion":"1.0.2","root":{"path":"rootfs","readonly":$2},
- "process":{"args":["/bin/sh","-c","echo hi"],"cwd":"/"},
+ "process":{"args":${3:-[\"/bin/sh\",\"-c\",\"echo hi\"]},"cwd":"/",
+  "env":["PATH=/bin","GREETING=from-the-spec"]},
  "annotations":{"org.stratovirt.kernel":"$KERNEL",
   "org.stratovirt.initrd":"$TMP/disk",
   "org.stratovirt.kernel_params":"console=ttyS0 svtest=idle",
@@ -34,11 +38,20 @@ t_container() {
 		skip "container bundles: mkfs.ext4 missing"
 		return
 	fi
-	mkdir -p "$TMP/rootfs/bin" "$TMP/rootfs/etc"
+	mkdir -p "$TMP/rootfs/bin" "$TMP/rootfs/etc" "$TMP/rootfs/proc" \
+		"$TMP/rootfs/dev" "$TMP/rootfs/sys" "$TMP/rootfs/tmp"
 	echo "hello from the rootfs" > "$TMP/rootfs/hello.txt"
 	ln -sf hello.txt "$TMP/rootfs/link"
+	if command -v busybox > /dev/null; then
+		cp "$(command -v busybox)" "$TMP/rootfs/bin/busybox"
+		for a in sh echo cat sleep; do
+			ln -sf busybox "$TMP/rootfs/bin/$a"
+		done
+	fi
 	export SV_REAL_VMM="$EMU"
-	STRATOVIRT_SHIM_VMM=$(pwd)/tests/shim/vmm_record.py
+	export SV_AGENT="$(pwd)/$O/sv-agent"
+	export SV_AGENT_ROOT="$TMP/rootfs"
+	STRATOVIRT_SHIM_VMM=$(pwd)/tests/shim/vmm_agent.py
 	export STRATOVIRT_SHIM_VMM
 	ctr_bundle ct1 true
 	ctr_bundle ct2 false
@@ -75,5 +88,46 @@ t_container() {
 	check "container: last delete removes the cache entries" \
 		[ "$(count_images)" -eq 0 ]
 	check "container: root empty" root_empty
+	t_container_run
 	export STRATOVIRT_SHIM_VMM="$EMU"
+	unset SV_AGENT SV_AGENT_ROOT
+}
+
+no_agent() { ! pgrep -f "sv-agent --root $TMP/rootfs" > /dev/null; }
+
+# The workload through the agent: stdout and stderr apart, exit codes,
+# stdin, env, signals.
+t_container_run() {
+	if [ ! -x "$SV_AGENT" ] || [ ! -x "$TMP/rootfs/bin/busybox" ]; then
+		skip "container workloads: sv-agent or busybox missing"
+		return
+	fi
+	ctr_bundle w1 true \
+		'["/bin/sh","-c","echo out-$GREETING; echo err >&2; exit 3"]'
+	S run -b "$TMP/w1" w1 < /dev/null > "$TMP/w1.out" 2> "$TMP/w1.err"
+	rc=$?
+	check "container run: exit status 3 is the workload's (got $rc)" \
+		[ $rc -eq 3 ]
+	check "container run: stdout from the workload, env applied" \
+		[ "$(cat "$TMP/w1.out")" = "out-from-the-spec" ]
+	check "container run: stderr kept apart" \
+		[ "$(cat "$TMP/w1.err")" = "err" ]
+	ctr_bundle w2 true '["/bin/cat"]'
+	printf 'line1\nline2\n' | S run -b "$TMP/w2" w2 > "$TMP/w2.out" 2>&1
+	check "container run: stdin relayed to EOF (cat)" \
+		[ "$(cat "$TMP/w2.out")" = "$(printf 'line1\nline2')" ]
+	ctr_bundle w3 true '["/bin/sleep","1000"]'
+	S create -b "$TMP/w3" w3 < /dev/null > /dev/null 2>&1
+	check "container create: created, nothing run yet" \
+		[ "$(status w3)" = created ]
+	check "container start" S start w3
+	check "container: running" [ "$(status w3)" = running ]
+	check "container kill TERM (through the agent)" S kill w3 TERM
+	wait_status w3 stopped 100
+	check "container: stopped after TERM" [ "$(status w3)" = stopped ]
+	S delete w3
+	check "container workloads: root empty" root_empty
+	check "container workloads: no agent left" no_agent
+	check "container: kernel console kept in the state dir, not stdout" \
+		sh -c "! grep -q svtest '$TMP/w1.out'"
 }

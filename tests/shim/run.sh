@@ -33,6 +33,7 @@ cleanup() {
 }
 BGPIDS=
 trap cleanup EXIT
+[ -n "$SV_KEEP_TMP" ] && trap - EXIT
 
 test_disk "$TMP/disk"
 
