@@ -599,7 +599,7 @@ static const struct key_desc device_keys[] = {
 	KEY("num-queues", cfg_set_uint, struct device_cfg, num_queues, 1, 32),
 	KEY("queue-size", set_queue_size, struct device_cfg, queue_size, 2,
 	    32768),
-	DEV_INT("nr", nr, 0, 31),
+	DEV_INT("nr", nr, 0, 30),
 	DEV_INT("port", port, 0, 255),
 	DEV_INT("chassis", chassis, 0, 255),
 	DEV_STR("rng", rng),

@@ -290,6 +290,28 @@ static int resolve_dev_ref(struct vctx *v, const struct device_cfg *dev,
 	}
 }
 
+/* virtio-serial ports: nr=0 is the console's, and no nr twice. */
+static int check_port_nr(struct vctx *v, unsigned int i)
+{
+	const struct device_cfg *dev = &v->cfg->devices[i];
+	bool port = !strcmp(dev->driver, "virtserialport");
+
+	if (!port && strcmp(dev->driver, "virtconsole"))
+		return 0;
+	if (port && dev->nr == 0)
+		return dev_err(v, dev, "nr=0 is reserved for virtconsole");
+	for (unsigned int j = 0; j < i && dev->nr >= 0; j++) {
+		const struct device_cfg *o = &v->cfg->devices[j];
+
+		if (o->nr == dev->nr && (!strcmp(o->driver, "virtconsole") ||
+					 !strcmp(o->driver, "virtserialport")))
+			return dev_err(v, dev, "port nr=%d is already used by "
+				       "-device %s", dev->nr,
+				       o->spec ? o->spec : o->driver);
+	}
+	return 0;
+}
+
 static int check_devices(struct vctx *v)
 {
 	struct vmm_config *cfg = v->cfg;
@@ -303,6 +325,7 @@ static int check_devices(struct vctx *v)
 			return dev_err(v, dev, "unknown device type");
 		if (check_dev_bus(v, dev, drv) < 0 ||
 		    check_dev_refs(v, dev, drv) < 0 ||
+		    check_port_nr(v, i) < 0 ||
 		    resolve_dev_ref(v, dev, drv) < 0)
 			return -EINVAL;
 		io = dev->iothread ? vmm_config_object(cfg, dev->iothread) :

@@ -118,10 +118,10 @@ void test_smp(void);
 /* virtio.c */
 void test_blk(void);
 void test_blkbench(void);
+void test_scribble(void);
 
 /* console.c */
 void test_console(void);
-void test_scribble(void);
 
 /* chain.c */
 __attribute__((noreturn)) void chain_boot(void);

@@ -74,11 +74,14 @@ fi
 SOCK="socket,id=ag,path=$TMP/ag.sock,server,nowait"
 bad "virtserialport without virtio-serial" "virtio-serial device" "$VMM" \
 	-kernel "$K" -chardev "$SOCK" -device virtserialport,chardev=ag,nr=1
-bad "two ports with one nr" "nr=1 is taken" "$VM_VMM" -kernel "$K" \
+bad "two ports with one nr" "nr=1 is already used" "$VMM" -kernel "$K" \
 	-device virtio-serial-device -chardev "$SOCK" \
 	-chardev "socket,id=ag2,path=$TMP/ag2.sock,server,nowait" \
 	-device virtserialport,chardev=ag,nr=1 \
 	-device virtserialport,chardev=ag2,nr=1
+bad "virtserialport with nr=0" "reserved for virtconsole" "$VMM" \
+	-kernel "$K" -device virtio-serial-device -chardev "$SOCK" \
+	-device virtserialport,chardev=ag,nr=0
 bad "virtserialport on a missing chardev" "nope" "$VMM" -kernel "$K" \
 	-device virtio-serial-device -device virtserialport,chardev=nope,nr=1
 if [ -e "$TMP/ag.sock" ] || [ -e "$TMP/ag2.sock" ]; then

@@ -625,6 +625,17 @@ static const struct bad_case bad[] = {
 	  "virtconsole needs a virtio-serial device" },
 	{ K "-device virtio-serial-device -device virtconsole,chardev=c",
 	  "chardev 'c' not found" },
+	{ K "-chardev pty,id=c -device virtio-serial-device "
+	    "-device virtserialport,chardev=c,nr=0",
+	  "nr=0 is reserved for virtconsole" },
+	{ K "-chardev pty,id=c -chardev pty,id=d -device virtio-serial-device "
+	    "-device virtserialport,chardev=c,nr=2 "
+	    "-device virtserialport,chardev=d,nr=2",
+	  "virtserialport,chardev=d,nr=2: port nr=2 is already used by "
+	  "-device virtserialport,chardev=c,nr=2" },
+	{ K "-chardev pty,id=c -device virtio-serial-device "
+	    "-device virtserialport,chardev=c,nr=31",
+	  "'nr' must be between 0 and 30" },
 	{ K "-device virtio-rng-device,rng=nope",
 	  "rng-random object 'nope' not found" },
 	{ K "-object iothread,id=r -device virtio-rng-device,rng=r",
