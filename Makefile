@@ -95,9 +95,16 @@ asan:
 	$(MAKE) O=build-asan SANITIZE=address,undefined check
 
 .PHONY: install
-install: $(O)/stratovirt
-	install -d $(DESTDIR)$(PREFIX)/bin
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/stratovirt-shim
 	install -m 0755 $(O)/stratovirt $(DESTDIR)$(PREFIX)/bin/stratovirt
+	install -m 0755 $(O)/stratovirt-shim $(DESTDIR)$(PREFIX)/bin/stratovirt-shim
+	install -m 0644 $(O)/sv-agent-initramfs.cpio.gz \
+		$(DESTDIR)$(PREFIX)/share/stratovirt-shim/sv-agent.initramfs
+	@if [ -f $(O)/guest/vmlinux.bin ]; then \
+		install -m 0644 $(O)/guest/vmlinux.bin \
+			$(DESTDIR)$(PREFIX)/share/stratovirt-shim/vmlinux.bin; \
+	else echo "install: no guest kernel ($(O)/guest/vmlinux.bin): make guest-kernel, then install again"; fi
 
 .PHONY: demo
 demo: deps all $(EMU_BIN)
