@@ -292,9 +292,51 @@ our_vmm_checks() {
 	done
 }
 
+# A container bundle through the shim: our kernel, the sv-agent initramfs,
+# a busybox rootfs directory; the workload's stdout, stderr and exit code.
+# Hardware KVM only (a Linux guest does not run on PVM or without KVM).
+shim_container_checks() {
+	echo "== a container in a Linux microVM through stratovirt-shim"
+	shim=$O/stratovirt-shim
+	initrd=$O/sv-agent-initramfs.cpio.gz
+	if [ "$(kvm_kind)" != hardware ]; then
+		skip "container bundle in a Linux VM: host KVM is '$(kvm_kind)' (hardware KVM only; the agent path is tested on the host in check-integration)"
+		return
+	fi
+	if [ ! -x "$shim" ] || [ ! -f "$initrd" ] || ! command -v busybox >/dev/null; then
+		skip "container bundle in a Linux VM: $shim, $initrd or busybox missing"
+		return
+	fi
+	b=$W/bundle
+	rm -rf "$b" "$W/shimroot"
+	mkdir -p "$b/rootfs/bin" "$b/rootfs/proc" "$b/rootfs/dev" "$b/rootfs/sys" "$b/rootfs/tmp"
+	cp "$(command -v busybox)" "$b/rootfs/bin/busybox"
+	ln -s busybox "$b/rootfs/bin/sh"
+	# shellcheck disable=SC2016 # $(...) runs in the guest's shell
+	printf '%s\n' '{"ociVersion":"1.0.2","root":{"path":"rootfs"},' \
+		' "process":{"args":["/bin/sh","-c","echo out-$(/bin/busybox uname -r); echo err >&2; exit 7"],' \
+		'  "cwd":"/","env":["PATH=/bin"]},' \
+		" \"annotations\":{\"org.stratovirt.kernel\":\"$(realpath "$G/vmlinux.bin")\"," \
+		"  \"org.stratovirt.initrd\":\"$(realpath "$initrd")\"}}" > "$b/config.json"
+	t0=$(now_ms)
+	STRATOVIRT_SHIM_VMM=$(realpath "$O/stratovirt") timeout -k 5 "$KVM_TIMEOUT" \
+		"$shim" --root "$W/shimroot" run -b "$b" svlinux1 \
+		< /dev/null > "$W/ctr.out" 2> "$W/ctr.err"
+	rc=$?
+	ms=$(($(now_ms) - t0))
+	if [ $rc = 7 ] && grep -q '^out-6\.1' "$W/ctr.out" && [ "$(cat "$W/ctr.err")" = err ]; then
+		pass "container in a Linux microVM: stdout, stderr and exit 7 after $(ms_to_s "$ms") s"
+	else
+		fail "container in a Linux microVM: rc $rc (want 7), stdout '$(head -c 80 "$W/ctr.out")', stderr '$(head -c 200 "$W/ctr.err")'"
+	fi
+	"$shim" --root "$W/shimroot" delete --force svlinux1 2>/dev/null
+	rm -rf "$W/shimroot"
+}
+
 if build_kit; then
 	qemu_checks
 	our_vmm_checks
+	shim_container_checks
 else
 	skip "all boots: the guest kit did not build"
 fi
