@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "shim/agent_client.h"
+#include "shim/ctr_exec.h"
 #include "sv/err.h"
 
 #define LOG_MODULE "monitor"
@@ -42,6 +43,7 @@ struct serve {
 	bool stdin_open;
 	bool exited;
 	int status;		/* the workload's, once exited */
+	struct exec_table ex;
 };
 
 static int unix_listen(const char *path, struct sv_err *e)
@@ -113,6 +115,7 @@ static void ctl_done(struct serve *s, const char *msg)
 /* One request line from a CLI call; start answers when the agent did. */
 static void ctl_handle(struct serve *s, int fd, const char *line)
 {
+	unsigned int stream;
 	int sig, ret = -EINVAL;
 
 	if (!strcmp(line, "start") && !s->started && s->ctl_client < 0) {
@@ -125,29 +128,92 @@ static void ctl_handle(struct serve *s, int fd, const char *line)
 	} else if (sscanf(line, "kill %d", &sig) == 1 && s->started &&
 		   !s->exited) {
 		ret = agent_client_signal(s->c, CTR_STREAM, sig);
+	} else if (sscanf(line, "sig %u %d", &stream, &sig) == 2) {
+		ret = exec_signal(&s->ex, s->c, stream, sig);
 	}
 	ctl_reply(fd, ret == 0 ? "ok\n" : "err request refused\n");
 	close(fd);
 }
 
+/* "exec LEN\n" + LEN spec bytes, with the proxy's stdio as SCM_RIGHTS. */
+static void ctl_exec(struct serve *s, int fd, const char *buf, size_t have,
+		     const int fds[3])
+{
+	uint8_t *spec = NULL;
+	size_t len = 0, nl = strcspn(buf, "\n");
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	if (sscanf(buf, "exec %zu", &len) == 1 && len <= AGENT_MAX_PAYLOAD &&
+	    nl < have && s->started && !s->exited)
+		spec = malloc(len ? len : 1);
+	if (spec) {
+		have -= nl + 1;
+		memcpy(spec, buf + nl + 1, have < len ? have : len);
+		while (have < len && poll(&p, 1, 2000) == 1 &&
+		       (n = read(fd, spec + have, len - have)) > 0)
+			have += (size_t)n;
+	}
+	if (!spec || have < len ||
+	    exec_begin(&s->ex, s->c, fd, fds, spec, len) < 0) {
+		ctl_reply(fd, "err exec refused\n");
+		close(fd);
+		for (int i = 0; i < 3; i++)
+			close(fds[i]);
+	}
+	free(spec);
+}
+
+/* One request; recvmsg takes up to 3 fds along (exec only). */
+static ssize_t ctl_recv(int fd, char *buf, size_t cap, int fds[3])
+{
+	union {
+		char b[CMSG_SPACE(3 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = buf, .iov_len = cap - 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = u.b,
+			     .msg_controllen = sizeof(u.b) };
+	struct cmsghdr *cm;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ssize_t n = poll(&p, 1, 2000) == 1 ? recvmsg(fd, &mh, MSG_CMSG_CLOEXEC) :
+					    -1;
+
+	fds[0] = fds[1] = fds[2] = -1;
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	cm = CMSG_FIRSTHDR(&mh);
+	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+	    cm->cmsg_len == CMSG_LEN(3 * sizeof(int)))
+		memcpy(fds, CMSG_DATA(cm), 3 * sizeof(int));
+	return n;
+}
+
 static void ctl_accept(struct serve *s)
 {
-	char line[CTL_LINE];
-	struct pollfd p;
+	char buf[CTL_LINE + 1];
+	int fds[3];
 	ssize_t n;
 	int fd = accept4(s->ctl_listen, NULL, NULL, SOCK_CLOEXEC);
 
 	if (fd < 0)
 		return;
-	p = (struct pollfd){ .fd = fd, .events = POLLIN };
-	n = poll(&p, 1, 2000) == 1 ? read(fd, line, sizeof(line) - 1) : -1;
+	n = ctl_recv(fd, buf, sizeof(buf), fds);
+	if (n > 0 && !strncmp(buf, "exec ", 5) && fds[0] >= 0) {
+		ctl_exec(s, fd, buf, (size_t)n, fds);
+		return;
+	}
+	for (int i = 0; i < 3; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	if (n <= 0) {
 		close(fd);
 		return;
 	}
-	line[n] = '\0';
-	line[strcspn(line, "\n")] = '\0';
-	ctl_handle(s, fd, line);
+	buf[strcspn(buf, "\n")] = '\0';
+	ctl_handle(s, fd, buf);
 }
 
 static void write_all(int fd, const uint8_t *p, size_t n)
@@ -170,8 +236,10 @@ static void on_frame(struct serve *s, const struct agent_msg *m)
 	struct agent_exit ex;
 	char msg[160];
 
-	if (h->stream != CTR_STREAM && h->stream != AGENT_CTRL_STREAM)
-		return; /* exec streams: not yet */
+	if (h->stream != CTR_STREAM && h->stream != AGENT_CTRL_STREAM) {
+		exec_frame(&s->ex, m); /* unknown streams are ignored */
+		return;
+	}
 	switch (h->type) {
 	case AGENT_MSG_STARTED:
 		s->started = true;
@@ -258,15 +326,17 @@ SV_NORETURN void agent_serve(const struct monitor_args *a,
 {
 	struct serve s = { .a = a, .c = c, .vmm = vmm, .ctl_client = -1,
 			   .ctl_listen = ctl_fd };
-	struct pollfd p[3];
+	struct pollfd p[3 + EXEC_MAX];
 	int st;
 
+	exec_table_init(&s.ex);
 	while (!s.exited) {
 		p[0] = (struct pollfd){ .fd = c->fd, .events = POLLIN };
 		p[1] = (struct pollfd){ .fd = s.ctl_listen, .events = POLLIN };
 		p[2] = (struct pollfd){ .fd = s.stdin_open ? 0 : -1,
 					.events = POLLIN };
-		if (poll(p, 3, 200) < 0 && errno != EINTR)
+		exec_pollfds(&s.ex, p + 3);
+		if (poll(p, 3 + EXEC_MAX, 200) < 0 && errno != EINTR)
 			break;
 		if (waitpid(vmm, &st, WNOHANG) == vmm)
 			_exit(shim_exit_code(st));
@@ -274,9 +344,11 @@ SV_NORETURN void agent_serve(const struct monitor_args *a,
 			break;
 		if (p[1].revents & POLLIN)
 			ctl_accept(&s);
-		if (p[2].revents & (POLLIN | POLLHUP))
+		if (p[2].revents & (POLLIN | POLLHUP | POLLNVAL))
 			relay_stdin(&s);
+		exec_stdin(&s.ex, c, p + 3);
 	}
+	exec_end_all(&s.ex);
 	ctl_done(&s, "err the container ended\n");
 	_exit(finish(&s));
 }

@@ -122,9 +122,30 @@ t_container_run() {
 		[ "$(status w3)" = created ]
 	check "container start" S start w3
 	check "container: running" [ "$(status w3)" = running ]
+	S exec w3 /bin/sh -c 'echo ex-out; echo ex-err >&2; exit 5' \
+		< /dev/null > "$TMP/ex.out" 2> "$TMP/ex.err"
+	rc=$?
+	check "exec: the process's exit status 5 (got $rc)" [ $rc -eq 5 ]
+	check "exec: stdout and stderr apart" \
+		[ "$(cat "$TMP/ex.out")/$(cat "$TMP/ex.err")" = "ex-out/ex-err" ]
+	printf '{"args":["/bin/sh","-c","echo $X; cat"],"cwd":"/tmp",' > "$TMP/p.json"
+	printf '"env":["X=from-process-json","PATH=/bin"],"user":{"uid":0,"gid":0}}' >> "$TMP/p.json"
+	echo piped | S exec --process "$TMP/p.json" w3 > "$TMP/ex2.out" 2>&1
+	check "exec --process: env applied, stdin relayed" \
+		[ "$(cat "$TMP/ex2.out")" = "$(printf 'from-process-json\npiped')" ]
+	S exec -d --pid-file "$TMP/ex.pid" w3 /bin/sleep 1000 < /dev/null > /dev/null 2>&1
+	check "exec -d: pid file written" [ -s "$TMP/ex.pid" ]
+	check "exec -d: the proxy is alive" kill -0 "$(cat "$TMP/ex.pid")"
 	check "container kill TERM (through the agent)" S kill w3 TERM
 	wait_status w3 stopped 100
 	check "container: stopped after TERM" [ "$(status w3)" = stopped ]
+	i=0
+	while kill -0 "$(cat "$TMP/ex.pid")" 2> /dev/null && [ $i -lt 50 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	check "exec -d: the proxy ends with the container" \
+		sh -c "! kill -0 $(cat "$TMP/ex.pid") 2> /dev/null"
+	refuse "exec: refused on a stopped container" S exec w3 /bin/true
 	S delete w3
 	check "container workloads: root empty" root_empty
 	check "container workloads: no agent left" no_agent

@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: MIT
+/*
+ * exec: runs one more process in a running container bundle through its
+ * monitor and the guest agent. The calling process (or, with --detach, a
+ * forked proxy whose pid goes to --pid-file) hands its stdio (or the pty
+ * slave of --console-socket) and the process spec to the monitor, forwards
+ * the signals it receives, and exits with the process's status.
+ * The process comes from --process FILE (what engines send) or from the
+ * arguments after the id, with --cwd, --env (once) and --tty.
+ */
+#include "shim/shim.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "oci/spec.h"
+#include "sv/agent_proto.h"
+#include "sv/err.h"
+
+static const struct cli_opt exec_opts[] = {
+	{ "console-socket", 0, CLI_VALUE, K_CONSOLE_SOCKET },
+	{ "cwd", 0, CLI_VALUE, K_CWD },
+	{ "env", 'e', CLI_VALUE, K_ENV },
+	{ "tty", 't', CLI_FLAG, K_TTY },
+	{ "user", 'u', CLI_VALUE, K_USER },
+	{ "additional-gids", 'g', CLI_VALUE, K_IGNORED },
+	{ "process", 'p', CLI_VALUE, K_PROCESS },
+	{ "detach", 'd', CLI_FLAG, K_DETACH },
+	{ "pid-file", 0, CLI_VALUE, K_PID_FILE },
+	{ "process-label", 0, CLI_VALUE, K_IGNORED },
+	{ "apparmor", 0, CLI_VALUE, K_IGNORED },
+	{ "no-new-privs", 0, CLI_FLAG, K_IGNORED },
+	{ "cap", 'c', CLI_VALUE, K_CAP },
+	{ "preserve-fds", 0, CLI_VALUE, K_PRESERVE_FDS },
+	{ "cgroup", 0, CLI_VALUE, K_IGNORED },
+	{ "ignore-paused", 0, CLI_FLAG, K_IGNORED },
+};
+
+static volatile sig_atomic_t pending_sig;
+
+static void on_signal(int sig)
+{
+	pending_sig = sig;
+}
+
+/* The process from the command line, as the JSON --process would hold. */
+static int process_from_args(const struct cli_args *a, struct oci_process **p,
+			     struct sv_err *e)
+{
+	char json[16384], esc[4096];
+	size_t n;
+	int ret;
+
+	n = (size_t)snprintf(json, sizeof(json), "{\"terminal\":%s,\"cwd\":\"",
+			     a->val[K_TTY] ? "true" : "false");
+	shim_json_escape(esc, sizeof(esc), a->val[K_CWD] ? a->val[K_CWD] : "/");
+	n += (size_t)snprintf(json + n, sizeof(json) - n, "%s\",\"env\":[%s",
+			      esc, a->val[K_ENV] ? "\"" : "");
+	if (a->val[K_ENV]) {
+		shim_json_escape(esc, sizeof(esc), a->val[K_ENV]);
+		n += (size_t)snprintf(json + n, sizeof(json) - n, "%s\"", esc);
+	}
+	n += (size_t)snprintf(json + n, sizeof(json) - n,
+			      "],\"user\":{\"uid\":0,\"gid\":0},\"args\":[");
+	for (int i = 1; i < a->n_pos && n < sizeof(json); i++) {
+		shim_json_escape(esc, sizeof(esc), a->pos[i]);
+		n += (size_t)snprintf(json + n, sizeof(json) - n, "%s\"%s\"",
+				      i > 1 ? "," : "", esc);
+	}
+	if (n + 3 > sizeof(json))
+		return sv_err_set(e, E2BIG, "exec: arguments too long");
+	strcpy(json + n, "]}");
+	ret = oci_process_parse(json, strlen(json), 0, p, e);
+	return ret < 0 ? sv_err_wrap(e, "exec") : 0;
+}
+
+static int load_process(const struct cli_args *a, struct oci_process **p,
+			struct sv_err *e)
+{
+	int ret;
+
+	if (!a->val[K_PROCESS] && a->n_pos < 2)
+		return sv_err_set(e, EINVAL, "exec: no command (args or --process)");
+	if (!a->val[K_PROCESS])
+		ret = process_from_args(a, p, e);
+	else
+		ret = oci_process_parse_file(a->val[K_PROCESS], 0, p, e);
+	if (ret == 0)
+		ret = oci_process_validate(*p, e);
+	if (ret < 0 && a->val[K_PROCESS])
+		sv_err_wrap(e, "--process %.200s", a->val[K_PROCESS]);
+	return ret;
+}
+
+/* Connect to the monitor and hand over "exec LEN", the spec and fds. */
+static int send_exec(const char *ctl, uint8_t *spec, size_t len,
+		     const int fds[3], struct sv_err *e)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	union {
+		char b[CMSG_SPACE(3 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	char head[32];
+	struct iovec iov[2] = { { head, 0 }, { spec, len } };
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2,
+			     .msg_control = u.b, .msg_controllen = sizeof(u.b) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	iov[0].iov_len = (size_t)snprintf(head, sizeof(head), "exec %zu\n", len);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(3 * sizeof(int));
+	memcpy(CMSG_DATA(cm), fds, 3 * sizeof(int));
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", ctl);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    sendmsg(fd, &mh, MSG_NOSIGNAL) < 0) {
+		int err = errno;
+
+		if (fd >= 0)
+			close(fd);
+		return sv_err_set(e, err, "exec: the container monitor: %s",
+				  strerror(err));
+	}
+	return fd;
+}
+
+/* One line from the monitor ("ok N", "exit N", "err ..."), signals sent
+ * on while waiting. */
+static int read_line(int fd, const char *ctl, unsigned int stream, char *buf,
+		     size_t cap)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct sv_err e2 = SV_ERR_INIT;
+	char req[48];
+	size_t n = 0;
+	ssize_t r;
+
+	while (n + 1 < cap && (n == 0 || buf[n - 1] != '\n')) {
+		if (pending_sig && stream) {
+			snprintf(req, sizeof(req), "sig %u %d\n", stream,
+				 (int)pending_sig);
+			pending_sig = 0;
+			if (ctl_request(ctl, req, 2000, &e2) < 0)
+				sv_err_clear(&e2);
+		}
+		if (poll(&p, 1, 200) <= 0)
+			continue;
+		r = read(fd, buf + n, 1);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	return (int)n;
+}
+
+/* Start it; then (report to the detaching parent and) wait for the end. */
+static int proxy(const char *ctl, uint8_t *spec, size_t len,
+		 const int fds[3], int report, struct sv_err *e)
+{
+	unsigned int stream = 0;
+	char line[256];
+	int fd, st = 255;
+
+	fd = send_exec(ctl, spec, len, fds, e);
+	if (fd < 0)
+		return fd;
+	read_line(fd, ctl, 0, line, sizeof(line));
+	if (sscanf(line, "ok %u", &stream) != 1) {
+		close(fd);
+		line[strcspn(line, "\n")] = '\0';
+		return sv_err_set(e, EIO, "exec: %s",
+				  !strncmp(line, "err ", 4) ? line + 4 :
+				  "the container monitor did not answer");
+	}
+	if (report >= 0) {
+		if (write(report, "ok", 2) < 0)
+			st = 255;
+		close(report);
+	}
+	read_line(fd, ctl, stream, line, sizeof(line));
+	close(fd);
+	if (sscanf(line, "exit %d", &st) != 1)
+		st = 255;
+	return st;
+}
+
+static int detach(const char *ctl, uint8_t *spec, size_t len,
+		  const int fds[3], const char *pid_file, struct sv_err *e)
+{
+	char buf[SV_ERR_MSG_MAX + 8] = "", pid[24];
+	pid_t child;
+	ssize_t n;
+	int p[2], ret = fork_with_pipe(p, &child, e);
+
+	if (ret < 0)
+		return ret;
+	if (child == 0) {
+		close(p[0]);
+		setsid();
+		ret = proxy(ctl, spec, len, fds, p[1], e);
+		if (ret < 0 && write(p[1], e->msg, strlen(e->msg)) < 0)
+			_exit(255);
+		_exit(ret < 0 ? 255 : ret);
+	}
+	close(p[1]);
+	n = read(p[0], buf, sizeof(buf) - 1);
+	close(p[0]);
+	if (n != 2 || strncmp(buf, "ok", 2))
+		return sv_err_set(e, EIO, "%s", n > 0 ? buf : "exec failed");
+	n = snprintf(pid, sizeof(pid), "%d", (int)child);
+	return pid_file ? shim_write_file(pid_file, pid, (size_t)n, 0644, e) : 0;
+}
+
+static int ctl_path_of(const struct shim_ctx *g, const char *id, char **ctl,
+		       struct sv_err *e)
+{
+	struct ctr *c = NULL;
+	enum ctr_status s;
+	int ret = ctr_open(g->root, id, &c, e);
+
+	if (ret < 0)
+		return ret;
+	s = ctr_status(c);
+	if (s != CTR_RUNNING)
+		ret = sv_err_set(e, EINVAL, "exec: container %s is %s, not running",
+				 c->id, ctr_status_name(s));
+	else if (c->info.vm_kind)
+		ret = sv_err_set(e, ENOTSUP,
+				 "exec: container %s is a vm bundle: there is no guest agent to run processes",
+				 c->id);
+	else if (!(*ctl = ctr_path(c, "ctl.sock")))
+		ret = sv_err_set(e, ENOMEM, "out of memory");
+	ctr_close(c); /* the exec may run for long: no lock held */
+	return ret;
+}
+
+int cmd_exec(const struct shim_ctx *g, int argc, char **argv, struct sv_err *e)
+{
+	_cleanup_free_ char *ctl = NULL;
+	_cleanup_free_ uint8_t *spec = malloc(AGENT_MAX_PAYLOAD);
+	struct oci_process *p = NULL;
+	struct cli_args a;
+	int fds[3] = { 0, 1, 2 }, slave = -1, ret;
+	size_t len = 0;
+
+	if (!spec)
+		return sv_err_set(e, ENOMEM, "out of memory");
+	ret = cli_parse(exec_opts, ARRAY_SIZE(exec_opts), argc, argv, true, &a,
+			e);
+	if (ret == 0 && a.n_pos < 1)
+		ret = sv_err_set(e, EINVAL, "exec: missing container id");
+	if (ret == 0)
+		ret = load_process(&a, &p, e);
+	if (ret == 0)
+		ret = ctl_path_of(g, a.pos[0], &ctl, e);
+	if (ret == 0)
+		ret = agent_spec_from_oci(NULL, p, spec, AGENT_MAX_PAYLOAD, &len, e);
+	oci_process_free(p);
+	if (ret == 0 && a.val[K_CONSOLE_SOCKET])
+		ret = console_create(a.val[K_CONSOLE_SOCKET], &slave, e);
+	if (ret < 0)
+		return ret;
+	if (slave >= 0)
+		fds[0] = fds[1] = fds[2] = slave;
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	signal(SIGHUP, on_signal);
+	if (a.val[K_DETACH])
+		ret = detach(ctl, spec, len, fds, a.val[K_PID_FILE], e);
+	else
+		ret = proxy(ctl, spec, len, fds, -1, e);
+	if (slave >= 0)
+		close(slave);
+	return ret;
+}
