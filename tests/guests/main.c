@@ -83,6 +83,11 @@ static void test_mmio(void)
 	sv_pass();
 }
 
+/* tests/guests/firmware.c */
+void test_acpi(void);
+void test_fwcfg(void);
+void test_pflash(void);
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -102,6 +107,9 @@ static const struct {
 	{ "idle", test_idle, 0 },
 	{ "blkbench", test_blkbench, 1 },
 	{ "console", test_console, 1 },
+	{ "acpi", test_acpi, 1 },
+	{ "fwcfg", test_fwcfg, 1 },
+	{ "pflash", test_pflash, 1 },
 };
 
 void svtest_main(u64 kind, u64 ptr)
