@@ -37,8 +37,10 @@ vcon emu "$O/tests/stratovirt-emu"
 
 # The guest agent on the host (and in a Linux VM under QEMU when the guest
 # kit is built), the OCI runtime's own suite, then real engines.
-for s in tests/agent/run.sh tests/shim/run.sh tests/shim/podman.sh tests/shim/containerd.sh; do
-	sh "$s" "$O" > "$TMP/suite.out" 2>&1
+for s in tests/agent/run.sh tests/shim/run.sh tests/shim/podman.sh \
+	tests/shim/containerd.sh tests/integration/test_engines.sh; do
+	case $s in *engines*) run=bash ;; *) run=sh ;; esac
+	$run "$s" "$O" > "$TMP/suite.out" 2>&1
 	cat "$TMP/suite.out"
 	add_counts "$(cat "$TMP/suite.out")" || fail "$s printed no summary"
 done
