@@ -39,7 +39,7 @@ vcon emu "$O/tests/stratovirt-emu"
 # kit is built), the OCI runtime's own suite, then real engines.
 for s in tests/agent/run.sh tests/shim/run.sh tests/shim/podman.sh \
 	tests/shim/containerd.sh tests/integration/test_engines.sh; do
-	case $s in *engines*) run=bash ;; *) run=sh ;; esac
+	case $s in *engines*) run="bash" ;; *) run="sh" ;; esac
 	$run "$s" "$O" > "$TMP/suite.out" 2>&1
 	cat "$TMP/suite.out"
 	add_counts "$(cat "$TMP/suite.out")" || fail "$s printed no summary"
