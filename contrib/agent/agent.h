@@ -19,6 +19,9 @@
 /* In the VM: power off this long after the container process exited,
  * if the host has not sent POWEROFF by then. */
 #define AGENT_LINGER_MS 5000
+/* Host stdin queued for a process that is not reading it; past this much
+ * (over all processes) the agent stops reading the channel for a while. */
+#define AGENT_STDIN_QUEUE (1024 * 1024)
 
 struct aproc {
 	bool used;
@@ -29,6 +32,9 @@ struct aproc {
 	int out_fd; /* read end of stdout (or the pty master) */
 	int err_fd; /* read end of stderr, -1 in terminal mode */
 	int tty_fd; /* pty master for TIOCSWINSZ, or -1 */
+	bool in_eof; /* EOF from the host, applied once inq has drained */
+	uint8_t *inq; /* stdin the pipe had no room for yet */
+	size_t inq_len;
 };
 
 struct agent {
@@ -69,6 +75,7 @@ void proc_relay(struct agent *a, struct aproc *p, int fd);
 void proc_stdin(struct agent *a, struct aproc *p, const uint8_t *buf,
 		size_t len);
 void proc_stdin_eof(struct aproc *p);
+size_t proc_stdin_queued(const struct agent *a);
 void proc_reap(struct agent *a);
 void proc_kill_all(struct agent *a);
 void proc_signal(struct agent *a, struct aproc *p, int sig, bool all);

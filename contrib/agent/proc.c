@@ -179,6 +179,9 @@ static void proc_register(struct aproc *p, uint32_t stream, pid_t pid,
 	p->out_fd = fds[1];
 	p->err_fd = fds[2];
 	p->tty_fd = fds[3];
+	p->in_eof = false;
+	p->inq = NULL;
+	p->inq_len = 0;
 	for (int i = 0; i < 3; i++)
 		if (fds[i] >= 0)
 			fcntl(fds[i], F_SETFL, O_NONBLOCK);
@@ -243,60 +246,115 @@ static int relay_once(struct agent *a, struct aproc *p, int *fd)
 	return 0;
 }
 
+static void stdin_close(struct aproc *p)
+{
+	close_fd(&p->in_fd);
+	free(p->inq);
+	p->inq = NULL;
+	p->inq_len = 0;
+}
+
+/* The host's EOF: close the pipe; a terminal has no EOF of its own, so
+ * it gets the EOF character (and stays open). */
+static void stdin_eof_now(struct aproc *p)
+{
+	if (p->tty_fd >= 0 && p->in_fd >= 0) {
+		if (write(p->in_fd, "\x04", 1) < 0)
+			stdin_close(p);
+		return;
+	}
+	stdin_close(p);
+}
+
+/* Write what the pipe takes now; the count written, or -1 (closed). */
+static ssize_t stdin_write(struct agent *a, struct aproc *p,
+			   const uint8_t *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = write(p->in_fd, buf + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0) {
+			agent_dbg(a, "stream %u: stdin: %m", p->stream);
+			stdin_close(p);
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+/* POLLOUT on the stdin pipe: move the queue along, then a pending EOF. */
+static void stdin_flush(struct agent *a, struct aproc *p)
+{
+	ssize_t n = stdin_write(a, p, p->inq, p->inq_len);
+
+	if (n < 0)
+		return;
+	memmove(p->inq, p->inq + n, p->inq_len - (size_t)n);
+	p->inq_len -= (size_t)n;
+	if (p->inq_len == 0 && p->in_eof)
+		stdin_eof_now(p);
+}
+
 void proc_relay(struct agent *a, struct aproc *p, int fd)
 {
 	if (fd == p->out_fd)
 		relay_once(a, p, &p->out_fd);
 	else if (fd == p->err_fd)
 		relay_once(a, p, &p->err_fd);
+	else if (fd == p->in_fd)
+		stdin_flush(a, p);
 }
 
-/* Relay output while waiting for room in the stdin pipe (no deadlock
- * with a child that fills stdout before it reads stdin). */
-static void stdin_wait(struct agent *a, struct aproc *p)
-{
-	struct pollfd pfd[3] = {
-		{ .fd = p->in_fd, .events = POLLOUT },
-		{ .fd = p->out_fd, .events = POLLIN },
-		{ .fd = p->err_fd, .events = POLLIN },
-	};
-
-	if (poll(pfd, 3, 1000) <= 0)
-		return;
-	if (pfd[1].revents && p->out_fd >= 0)
-		relay_once(a, p, &p->out_fd);
-	if (pfd[2].revents && p->err_fd >= 0)
-		relay_once(a, p, &p->err_fd);
-}
-
+/* Never blocks: what the pipe cannot take now waits in p->inq, written
+ * from the event loop on POLLOUT, so a process that does not read its
+ * stdin holds up neither the channel nor the other processes. */
 void proc_stdin(struct agent *a, struct aproc *p, const uint8_t *buf,
 		size_t len)
 {
-	while (len && p->in_fd >= 0) {
-		ssize_t n = write(p->in_fd, buf, len);
+	ssize_t n = 0;
+	uint8_t *q;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN) {
-			stdin_wait(a, p);
-			continue;
-		}
-		if (n <= 0) {
-			agent_dbg(a, "stream %u: stdin: %m", p->stream);
-			close_fd(&p->in_fd);
+	if (p->in_fd < 0 || p->in_eof || !len)
+		return;
+	if (!p->inq_len) {
+		n = stdin_write(a, p, buf, len);
+		if (n < 0 || (size_t)n == len)
 			return;
-		}
-		buf += n;
-		len -= (size_t)n;
 	}
+	q = realloc(p->inq, p->inq_len + len - (size_t)n);
+	if (!q) {
+		agent_log("stream %u: stdin queue: out of memory", p->stream);
+		stdin_close(p);
+		return;
+	}
+	memcpy(q + p->inq_len, buf + n, len - (size_t)n);
+	p->inq = q;
+	p->inq_len += len - (size_t)n;
 }
 
 void proc_stdin_eof(struct aproc *p)
 {
-	/* A terminal has no EOF of its own: send the EOF character. */
-	if (p->tty_fd >= 0 && p->in_fd >= 0 && write(p->in_fd, "\x04", 1) < 0)
-		return;
-	close_fd(&p->in_fd);
+	if (p->inq_len)
+		p->in_eof = true;
+	else
+		stdin_eof_now(p);
+}
+
+size_t proc_stdin_queued(const struct agent *a)
+{
+	size_t sum = 0;
+
+	for (int i = 0; i < AGENT_MAX_PROCS; i++)
+		if (a->procs[i].used)
+			sum += a->procs[i].inq_len;
+	return sum;
 }
 
 static void proc_exited(struct agent *a, struct aproc *p, int status)
@@ -324,7 +382,7 @@ static void proc_exited(struct agent *a, struct aproc *p, int status)
 		a->init_exited = true;
 		a->init_exit_ms = agent_now_ms();
 	}
-	close_fd(&p->in_fd);
+	stdin_close(p);
 	close_fd(&p->out_fd);
 	close_fd(&p->err_fd);
 	p->tty_fd = -1;

@@ -232,16 +232,22 @@ static int chan_readable(struct agent *a)
 static nfds_t loop_fds(struct agent *a, struct pollfd *pfd,
 		       struct aproc **owner)
 {
+	/* Stop taking stdin from the host while too much of it waits. */
+	bool hold = a->chan_wait || proc_stdin_queued(a) >= AGENT_STDIN_QUEUE;
 	nfds_t n = 2;
 
-	pfd[0] = (struct pollfd){ .fd = a->chan_wait ? -1 : a->chan,
-				  .events = POLLIN };
+	pfd[0] = (struct pollfd){ .fd = hold ? -1 : a->chan, .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = a->sigfd, .events = POLLIN };
 	for (int i = 0; i < AGENT_MAX_PROCS; i++) {
 		struct aproc *p = &a->procs[i];
 
 		if (!p->used)
 			continue;
+		if (p->in_fd >= 0 && p->inq_len) {
+			owner[n] = p;
+			pfd[n++] = (struct pollfd){ .fd = p->in_fd,
+						    .events = POLLOUT };
+		}
 		if (p->out_fd >= 0) {
 			owner[n] = p;
 			pfd[n++] = (struct pollfd){ .fd = p->out_fd,
@@ -282,8 +288,8 @@ static int loop_timeout(const struct agent *a)
 
 static void agent_loop(struct agent *a)
 {
-	struct pollfd pfd[2 + 2 * AGENT_MAX_PROCS];
-	struct aproc *owner[2 + 2 * AGENT_MAX_PROCS];
+	struct pollfd pfd[2 + 3 * AGENT_MAX_PROCS];
+	struct aproc *owner[2 + 3 * AGENT_MAX_PROCS];
 	nfds_t n;
 	int ret;
 

@@ -89,23 +89,45 @@ static void mount_base(void)
 		agent_log("mount /dev/pts: %m");
 }
 
-static int mount_root_disk(const char *dev, const char *fstype)
+/* A bare "ro" on the command line: the root disk is read-only (the plan
+ * says so for root.readonly, and the VMM's drive then refuses writes). */
+static bool cmdline_has(const char *cmdline, const char *word)
 {
+	size_t wlen = strlen(word);
+
+	for (const char *p = cmdline; p && *p; p = strchr(p, ' ')) {
+		while (*p == ' ')
+			p++;
+		if (!strncmp(p, word, wlen) && (p[wlen] == ' ' || !p[wlen]))
+			return true;
+	}
+	return false;
+}
+
+static int mount_root_disk(const char *dev, const char *fstype, bool ro)
+{
+	unsigned long fl = ro ? MS_RDONLY : 0;
 	struct stat st;
-	int waited = 0;
+	int waited = 0, err;
 
 	while (stat(dev, &st) < 0 && waited < WAIT_DEV_MS) {
 		usleep(50 * 1000);
 		waited += 50;
 	}
 	mkdir(VM_ROOT, 0755);
-	if (mount(dev, VM_ROOT, fstype, 0, NULL) < 0) {
-		int err = -errno;
-
-		agent_log("mount %s (%s) on " VM_ROOT ": %m", dev, fstype);
-		return err;
+	if (mount(dev, VM_ROOT, fstype, fl, NULL) == 0)
+		return 0;
+	/* A write-protected disk refuses a read-write mount: take it
+	 * read-only rather than fail the container. */
+	if (!ro && (errno == EACCES || errno == EROFS)) {
+		agent_log("%s is read-only, mounting it so", dev);
+		if (mount(dev, VM_ROOT, fstype, MS_RDONLY, NULL) == 0)
+			return 0;
 	}
-	return 0;
+	err = errno;
+	agent_log("mount %s (%s) on " VM_ROOT ": %s", dev, fstype,
+		  strerror(err));
+	return -err;
 }
 
 int sys_vm_init(struct agent *a, char *port, size_t port_len)
@@ -121,7 +143,7 @@ int sys_vm_init(struct agent *a, char *port, size_t port_len)
 	cmdline_get(cmdline, "sv.port", port, port_len);
 	a->debug = strstr(cmdline, "sv.debug") != NULL;
 	a->root = VM_ROOT;
-	return mount_root_disk(dev, fstype);
+	return mount_root_disk(dev, fstype, cmdline_has(cmdline, "ro"));
 }
 
 /* The /dev node of the port named `name`, else the first port there is. */

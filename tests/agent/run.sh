@@ -86,6 +86,13 @@ run kill "$T/kill.sock" -k 15:300 -- sleep 30
 check kill "SIGTERM delivered (143)" \
 	eval 'grep -qx "signal 15" $T/kill.log && [ $RC = 143 ]'
 
+# 200 KB of stdin the process never reads: it waits in the agent's queue,
+# and the signal behind it in the channel is still delivered at once.
+head -c 204800 /dev/urandom >"$T/unread.dat"
+run unread "$T/unread.sock" -i "$T/unread.dat" -k 15:300 -- sleep 20
+check unread "signal delivered while 200 KB of stdin sit unread" \
+	eval 'grep -qx "signal 15" $T/unread.log && [ $RC = 143 ]'
+
 run killall "$T/killall.sock" -A -k 15:300 -- \
 	sh -c 'trap "echo trapped; exit 4" TERM; sleep 30'
 check killall "signal to all processes (kill --all)" \
@@ -168,17 +175,28 @@ vm_test() {
 	check vmlate "late host connection, power off after the linger time" \
 		eval '[ $RC = 0 ] && same $T/vmlate.out late && [ $qrc = 0 ] &&
 			grep -q "reboot: Power down" $T/vmlate.agent'
+
+	# A write-protected root disk (root.readonly): mounted read-only.
+	vm_boot vmro 0 readonly=on
+	timeout 150 "$CLIENT" -o "$T/vmro.out" -e PATH=/bin "$T/vmro.sock" \
+		-- /bin/sh -c 'touch /x 2>/dev/null && echo rw || echo ro' \
+		>"$T/vmro.log" 2>&1
+	RC=$?
+	wait "$qpid"
+	check vmro "read-only root disk mounted read-only" \
+		eval '[ $RC = 0 ] && same $T/vmro.out ro'
 }
 
-# vm_boot NAME LATE: start QEMU in the background (qpid); wait for its
-# socket, and with LATE=1 also until the agent has been waiting 2 s.
+# vm_boot NAME LATE [DRIVE-OPT]: start QEMU in the background (qpid); wait
+# for its socket, and with LATE=1 also until the agent has been waiting 2 s.
+# DRIVE-OPT replaces the root disk's snapshot=on (e.g. readonly=on).
 vm_boot() {
 	accel=tcg
 	[ "$(kvm_kind)" = hardware ] && accel=kvm
 	timeout 180 qemu-system-x86_64 -accel $accel -m 256 -nographic \
 		-no-reboot -kernel "$kernel" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 sv.debug" \
-		-drive "file=$disk,if=virtio,format=raw,snapshot=on" \
+		-drive "file=$disk,if=virtio,format=raw,${3:-snapshot=on}" \
 		-device virtio-serial-pci \
 		-chardev "socket,id=ag,path=$T/$1.sock,server=on,wait=off" \
 		-device virtserialport,chardev=ag,name=sv.agent \
