@@ -71,6 +71,8 @@ include tests/module.mk
 -include contrib/guest/module.mk
 -include contrib/agent/module.mk
 -include shim/module.mk
+-include shim/jail.mk
+-include vmm/sandbox/sandbox.mk
 
 .PHONY: deps
 deps:

@@ -4,7 +4,8 @@
 # reaches it through weak symbols, so the shim builds with or without it.
 SHIM_SRCS := $(sort $(wildcard shim/*.c))
 SHIM_OBJS := $(SHIM_SRCS:%.c=$(O)/%.o)
-SHIM_LIB_OBJS := $(filter-out $(O)/shim/main.o,$(SHIM_OBJS))
+SHIM_LIB_OBJS := $(filter-out $(O)/shim/main.o,$(SHIM_OBJS)) \
+	$(if $(wildcard shim/seccomp.c),$(O)/vmm/sandbox/allowlist.o)
 SHIM_LIBS := $(OCI_LIBS) -lcrypto $(if $(wildcard shim/jail*.c),-lcap -lseccomp)
 
 all: $(O)/stratovirt-shim

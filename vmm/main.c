@@ -14,6 +14,7 @@
 #include "sv/log.h"
 #include "vmm/config.h"
 #include "vmm/machine/machine.h"
+#include "vmm/sandbox/filter.h"
 #include "vmm/sandbox/sandbox.h"
 #include "vmm/util/log_impl.h"
 
@@ -139,6 +140,23 @@ static int setup(int argc, char **argv, struct vmm_config *cfg)
 	return cfg->daemonize ? daemonize(cfg) : 0;
 }
 
+/*
+ * After the machine is built, before the vCPU threads start, with TSYNC so
+ * every thread is covered: the program the shim passed (-seccomp-fd)
+ * replaces the built-in allowlist; -disable-seccomp turns the built-in
+ * one off (as StratoVirt's does).
+ */
+static int sandbox(const struct vmm_config *cfg)
+{
+	if (cfg->seccomp_fd >= 0)
+		return sandbox_apply_seccomp_fd(cfg->seccomp_fd);
+	if (cfg->disable_seccomp) {
+		log_warn("-disable-seccomp: running without a syscall filter");
+		return 0;
+	}
+	return sandbox_apply_builtin();
+}
+
 int main(int argc, char **argv)
 {
 	struct vmm_config cfg;
@@ -160,8 +178,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ret = machine_create(&cfg, &m);
-	if (ret == 0 && cfg.seccomp_fd >= 0)
-		ret = sandbox_apply_seccomp_fd(cfg.seccomp_fd);
+	if (ret == 0)
+		ret = sandbox(&cfg);
 	if (ret < 0) {
 		machine_destroy(m);
 		if (cfg.pidfile && cfg.daemonize)

@@ -35,9 +35,11 @@ vcon() { # LABEL VMM
 [ "$(kvm_kind)" != none ] && vcon kvm "$O/stratovirt"
 vcon emu "$O/tests/stratovirt-emu"
 
-# The guest agent on the host (and in a Linux VM under QEMU when the guest
-# kit is built), the OCI runtime's own suite, then real engines.
-for s in tests/agent/run.sh tests/shim/run.sh tests/shim/podman.sh \
+# The VMM's seccomp filter and the jail, the guest agent on the host (and in
+# a Linux VM under QEMU when the guest kit is built), the OCI runtime's own
+# suite, then real engines.
+for s in tests/jail/seccomp.sh tests/jail/run.sh tests/agent/run.sh \
+	tests/shim/run.sh tests/shim/podman.sh \
 	tests/shim/containerd.sh tests/integration/test_engines.sh; do
 	case $s in *engines*) run="bash" ;; *) run="sh" ;; esac
 	$run "$s" "$O" > "$TMP/suite.out" 2>&1

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tests/jail/forbidden MODE: installs the VMM's built-in seccomp filter
+ * exactly as vmm/main.c does (sandbox_apply_builtin, env
+ * STRATOVIRT_SECCOMP honoured), then
+ *   allowed  - makes only allowed calls (write, a thread), exits 0;
+ *   main     - calls getppid(2), not on the list: SIGSYS kills us;
+ *   thread   - a thread started BEFORE the filter calls getppid: TSYNC
+ *              must have covered it, so the whole process dies.
+ * Exit 0 after a forbidden call means the filter let it through.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "vmm/sandbox/filter.h"
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+static int go;
+
+static void *late(void *arg)
+{
+	pthread_mutex_lock(&lock);
+	while (!go)
+		pthread_cond_wait(&cond, &lock);
+	pthread_mutex_unlock(&lock);
+	syscall(SYS_getppid);
+	return arg;
+}
+
+static void *nothing(void *arg)
+{
+	return arg;
+}
+
+static int run(const char *mode, pthread_t t)
+{
+	static const char ok[] = "allowed calls work\n";
+
+	if (!strcmp(mode, "allowed")) {
+		pthread_t t2;
+
+		if (pthread_create(&t2, NULL, nothing, NULL) ||
+		    pthread_join(t2, NULL))
+			return 2;
+		return write(1, ok, sizeof(ok) - 1) == sizeof(ok) - 1 ? 0 : 2;
+	}
+	if (!strcmp(mode, "main")) {
+		syscall(SYS_getppid);
+		return 0;
+	}
+	pthread_mutex_lock(&lock);
+	go = 1;
+	pthread_cond_signal(&cond);
+	pthread_mutex_unlock(&lock);
+	pthread_join(t, NULL);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	pthread_t t;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: forbidden allowed|main|thread\n");
+		return 2;
+	}
+	if (pthread_create(&t, NULL, late, NULL))
+		return 2;
+	printf("filter: %u syscalls\n", sandbox_filter_nr_syscalls);
+	fflush(stdout);
+	if (sandbox_apply_builtin() < 0)
+		return 2;
+	return run(argv[1], t);
+}

@@ -1,0 +1,123 @@
+#!/bin/sh
+# The jail on the emulated VMM: plan, apply, assert from the host, QMP
+# under the seccomp filter, a forbidden syscall, bad input, fault injection
+# on every step with nothing left behind. Needs root. Usage: run.sh [O]
+. "$(dirname "$0")/../lib.sh"
+O=${1:-build}
+B=$(cd "$O" && pwd)
+J=$B/tests/jail/jail_run
+EMU=$B/tests/stratovirt-emu
+QMPC=$B/tests/qmp_client
+T=$(mktemp -d /tmp/svjail.XXXXXX)
+NS=svjail$$
+CG=svjailtest$$/vm
+[ "$(id -u)" = 0 ] || { skip "jail: needs root"; summary jail; exit $?; }
+ip netns add $NS || { fail "ip netns add"; summary jail; exit 1; }
+trap 'ip netns del $NS; rm -rf $T; for d in /sys/fs/cgroup/*/svjailtest$$; do rmdir $d/vm $d; done 2>/dev/null' EXIT
+cp "$B/guests/svtest.bin" $T/k.bin
+truncate -s 1M $T/d.img && chown 65534:65534 $T/d.img
+mkdir -m 700 $T/state
+
+cfg() { # CGROUPS_PATH NETNS -> $T/config.json
+	cat > $T/config.json <<EOF
+{"ociVersion":"1.0.2","root":{"path":"rootfs"},"process":{"args":["/bin/sh"],"cwd":"/"},
+ "linux":{"cgroupsPath":"$1","resources":{"memory":{"limit":268435456}},
+  "namespaces":[{"type":"pid"},{"type":"mount"},{"type":"network","path":"$2"}]}}
+EOF
+}
+cfg "/$CG" /run/netns/$NS
+
+jail() { # MODE STATE ID [KERNEL]
+	$J "$1" $T/config.json "$2" "$3" -- "$EMU" -m 128 -kernel "${4:-$T/k.bin}" \
+		-append "console=ttyS0 svtest=idle" -drive "file=$T/d.img,id=d0" \
+		-device virtio-blk-device,drive=d0,id=d0 -serial stdio \
+		-qmp "unix:$2/qmp.sock,server,nowait"
+}
+
+clean() { # leftovers after a run: root dir, cgroup, processes
+	[ ! -e $T/state/root ] && [ ! -e /sys/fs/cgroup/memory/$CG ] &&
+		! pgrep -f "$T/k.bin" >/dev/null
+}
+
+# -- plan --
+jail print $T/state t1 > $T/plan || fail "plan"
+grep -q "pivot-root" $T/plan && grep -q "/run/netns/$NS" $T/plan &&
+	pass "dry run prints the ordered plan" || fail "dry run: $(cat $T/plan)"
+n=$($J count)
+[ "$n" -le 45 ] && pass "seccomp allowlist: $n syscalls (<= 45)" || fail "allowlist $n"
+
+# -- a jailed VM --
+jail exec $T/state t1 >$T/out 2>$T/err </dev/null
+W=$(head -1 $T/out)
+sleep 3
+V=$(cat /proc/$W/task/$W/children 2>/dev/null | awk '{print $1}')
+if [ -z "$V" ]; then
+	fail "jailed VMM not running: $(cat $T/err)"
+else
+	S=/proc/$V/status
+	for c in CapInh CapPrm CapEff CapBnd CapAmb; do
+		grep -q "^$c:	0000000000000000" $S && pass "$c 0" || fail "$c: $(grep $c $S)"
+	done
+	grep -q "^NoNewPrivs:	1" $S && pass "NoNewPrivs 1" || fail "NoNewPrivs"
+	grep -q "^Seccomp:	2" $S && pass "Seccomp 2" || fail "Seccomp"
+	grep -q "^Uid:	65534" $S && grep -q "^Gid:	65534" $S &&
+		pass "uid/gid 65534" || fail "ids: $(grep -E 'Uid|Gid' $S)"
+	for n in mnt pid ipc uts; do
+		[ "$(readlink /proc/$V/ns/$n)" != "$(readlink /proc/self/ns/$n)" ] &&
+			pass "$n namespace is new" || fail "$n namespace shared"
+	done
+	[ "$(stat -L -c %i /proc/$V/ns/net)" = "$(stat -L -c %i /run/netns/$NS)" ] &&
+		pass "net namespace is the one named" || fail "net namespace"
+	r=$(ls /proc/$V/root | tr '\n' ' ')
+	[ "$r" = "disk0 kernel lib lib64 run usr " ] && pass "root holds: $r" ||
+		fail "root holds: $r"
+	f=$(ls /proc/$V/fd | wc -l)
+	[ "$f" -le 24 ] && pass "$f open fds" || fail "$f open fds: $(ls -l /proc/$V/fd)"
+	grep -q "^$V$" /sys/fs/cgroup/memory/$CG/cgroup.procs &&
+		[ "$(cat /sys/fs/cgroup/memory/$CG/memory.limit_in_bytes)" = 268435456 ] &&
+		pass "cgroup v1 memory: placed, limit set" || fail "cgroup memory"
+	for c in stop cont; do
+		$QMPC $T/state/qmp.sock qmp_capabilities $c >$T/q 2>&1 &&
+			grep -q return $T/q && pass "QMP $c under the filter" ||
+			fail "QMP $c: $(cat $T/q)"
+	done
+	$QMPC $T/state/qmp.sock qmp_capabilities quit >$T/q 2>&1
+	sleep 1
+	kill -0 $V 2>/dev/null && fail "VMM still alive after quit" ||
+		pass "QMP quit: VMM exits"
+	dmesg 2>/dev/null | grep "type=1326.*pid=$V " && fail "seccomp kill seen" ||
+		pass "no seccomp kill during the run"
+fi
+$J cleanup $T/state && clean && pass "cleanup leaves nothing" || fail "leftovers"
+
+# -- a forbidden syscall kills --
+$J forbidden >/dev/null 2>&1
+[ $? = 159 ] && pass "forbidden syscall: killed by SIGSYS" || fail "forbidden syscall not killed"
+
+# -- bad input: clear error, nothing created --
+bad() { # LABEL EXPECT STATE ID [KERNEL]
+	jail print "$3" "$4" "$5" >/dev/null 2>$T/err
+	grep -q "$2" $T/err && [ ! -e "$3/root" ] && pass "bad input: $1" ||
+		fail "bad input: $1: $(cat $T/err)"
+}
+bad "id with /" "jail: validate: id" $T/state "a/b"
+bad "id with .." "jail: validate: id" $T/state ".."
+mkdir -p $T/real && ln -s $T/real $T/link && ln -s / $T/escape
+bad "state dir symlink" "not canonical" $T/link t1
+bad "kernel is a directory" "not a regular file" $T/state t1 $T
+bad "kernel is a device" "not a regular file" $T/state t1 /dev/null
+bad "kernel symlink escaping to /" "not a regular file" $T/state t1 $T/escape
+cfg "/../../etc" /run/netns/$NS
+bad "cgroupsPath outside" "outside the hierarchy" $T/state t1
+cfg "/$CG" /run/netns/$NS
+
+# -- fault injection: each step fails, names itself, leaves nothing --
+for s in validate close-fds mkdir-root cgroup namespaces netns bind-mounts \
+	 open-binary pivot-root rlimits drop-caps switch-ids verify-caps \
+	 no-new-privs; do
+	SV_JAIL_FAIL=$s jail exec $T/state t1 >/dev/null 2>$T/err </dev/null
+	sleep 0.3
+	grep -q "jail: $s: .*(injected)" $T/err && clean &&
+		pass "step $s fails cleanly" || fail "step $s: $(cat $T/err)"
+done
+summary jail

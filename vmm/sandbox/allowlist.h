@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The VMM's seccomp allowlist (DESIGN.md 3.4): written once, in
+ * allowlist.c, one comment per syscall. vmm/sandbox/gen_filter.c compiles it
+ * with libseccomp at build time into the BPF arrays of filter.h.
+ */
+#ifndef SV_VMM_SANDBOX_ALLOWLIST_H
+#define SV_VMM_SANDBOX_ALLOWLIST_H
+
+#include <stddef.h>
+
+/* Syscall names as libseccomp spells them. */
+extern const char *const sandbox_allowlist[];
+extern const size_t sandbox_allowlist_len;
+
+#endif /* SV_VMM_SANDBOX_ALLOWLIST_H */
