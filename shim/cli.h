@@ -46,6 +46,7 @@ enum cli_key {
 	K_USER,
 	K_CAP,
 	K_PRESERVE_FDS,
+	K_JAIL_DRY_RUN,
 	K__MAX,
 };
 

@@ -57,6 +57,7 @@ static const struct cli_opt create_opts[] = {
 	{ "preserve-fds", 0, CLI_VALUE, K_PRESERVE_FDS },
 	{ "no-pivot", 0, CLI_FLAG, K_IGNORED },
 	{ "no-new-keyring", 0, CLI_FLAG, K_IGNORED },
+	{ "jail-dry-run", 0, CLI_FLAG, K_JAIL_DRY_RUN },
 	{ "detach", 'd', CLI_FLAG, K_DETACH }, /* run only */
 };
 
@@ -203,7 +204,7 @@ static int jail_prepare(struct create_job *j, struct sv_err *e)
 		.gid = JAIL_UID,
 	};
 
-	if (!j->g->jail)
+	if (!j->g->jail && !j->a->val[K_JAIL_DRY_RUN])
 		return 0;
 	if (!jail_plan_build)
 		return sv_err_set(e, ENOSYS, "--jail: this build has no jail");
@@ -338,6 +339,13 @@ int shim_create(const struct shim_ctx *g, const struct cli_args *a,
 	ret = prepare(&j, e);
 	if (ret == 0)
 		ret = jail_prepare(&j, e);
+	if (ret == 0 && a->val[K_JAIL_DRY_RUN]) {
+		/* Print what the jail would do; create nothing. */
+		jail_plan_print(j.jail, STDOUT_FILENO);
+		undo(&j);
+		job_fini(&j);
+		return 0;
+	}
 	if (ret == 0)
 		ret = launch(&j, e);
 	if (ret == 0)

@@ -290,8 +290,18 @@ t_concurrent() {
 	check "concurrent delete -f: root empty" root_empty
 }
 
+t_dry_run() {
+	bundle dry "svtest=hello"
+	S create --jail-dry-run -b "$TMP/dry" dry1 > "$TMP/dry.out" 2>&1
+	check "create --jail-dry-run: exit 0" [ $? -eq 0 ]
+	check "create --jail-dry-run: prints the ordered steps" \
+		sh -c "grep -q '9. pivot-root' '$TMP/dry.out' && grep -q 'uid 65534' '$TMP/dry.out'"
+	check "create --jail-dry-run: creates nothing" root_empty
+}
+
 run_cases() {
 	t_cli
+	t_dry_run
 	t_lifecycle
 	t_delete
 	t_run
