@@ -42,7 +42,7 @@ static int cmp_int(const void *a, const void *b)
 
 void shim_close_fds(const int *keep, unsigned int n)
 {
-	int k[8], from = 3;
+	int k[8] = { 0 }, from = 3;
 	unsigned int i, m = 0;
 
 	for (i = 0; i < n && m < ARRAY_SIZE(k); i++)

@@ -86,19 +86,22 @@ static int write_at(int dfd, const char *name, const char *buf, size_t len,
 int shim_write_file(const char *path, const char *buf, size_t len, mode_t mode,
 		    struct sv_err *e)
 {
-	_cleanup_free_ char *dir = strdup(path);
+	char *dir = strdup(path);
 	const char *slash = strrchr(path, '/');
-	_cleanup_close_ int dfd = -1;
+	int dfd, ret;
 
 	if (!dir)
 		return sv_err_set(e, ENOMEM, "out of memory");
 	if (slash)
 		dir[slash - path + (slash == path)] = '\0';
 	dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
 	if (dfd < 0)
 		return sv_err_set(e, errno, "open directory of %s: %s", path,
 				  strerror(errno));
-	return write_at(dfd, slash ? slash + 1 : path, buf, len, mode, e);
+	ret = write_at(dfd, slash ? slash + 1 : path, buf, len, mode, e);
+	close(dfd);
+	return ret;
 }
 
 static int read_at(int dfd, const char *name, char **out, size_t *len)
