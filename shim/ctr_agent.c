@@ -216,20 +216,6 @@ static void ctl_accept(struct serve *s)
 	ctl_handle(s, fd, buf);
 }
 
-static void write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
 static void on_frame(struct serve *s, const struct agent_msg *m)
 {
 	const struct agent_hdr *h = &m->hdr;
@@ -254,10 +240,10 @@ static void on_frame(struct serve *s, const struct agent_msg *m)
 		ctl_done(s, msg);
 		break;
 	case AGENT_MSG_STDOUT:
-		write_all(1, m->payload, h->len);
+		exec_write_all(1, m->payload, h->len);
 		break;
 	case AGENT_MSG_STDERR:
-		write_all(2, m->payload, h->len);
+		exec_write_all(2, m->payload, h->len);
 		break;
 	case AGENT_MSG_EXIT:
 		if (agent_exit_decode(&ex, m->payload, h->len) == 0) {

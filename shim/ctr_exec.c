@@ -73,7 +73,7 @@ int exec_begin(struct exec_table *t, struct agent_client *c, int ctl,
 	return 0;
 }
 
-static void write_all(int fd, const uint8_t *p, size_t n)
+void exec_write_all(int fd, const uint8_t *p, size_t n)
 {
 	while (fd >= 0 && n > 0) {
 		ssize_t w = write(fd, p, n);
@@ -106,10 +106,10 @@ bool exec_frame(struct exec_table *t, const struct agent_msg *m)
 		sess_close(x, "err the guest agent could not run the process\n");
 		break;
 	case AGENT_MSG_STDOUT:
-		write_all(x->fd[1], m->payload, m->hdr.len);
+		exec_write_all(x->fd[1], m->payload, m->hdr.len);
 		break;
 	case AGENT_MSG_STDERR:
-		write_all(x->fd[2], m->payload, m->hdr.len);
+		exec_write_all(x->fd[2], m->payload, m->hdr.len);
 		break;
 	case AGENT_MSG_EXIT:
 		snprintf(msg, sizeof(msg), "exit %d\n",

@@ -39,6 +39,8 @@ void exec_stdin(struct exec_table *t, struct agent_client *c,
 		const struct pollfd *p);
 int exec_signal(struct exec_table *t, struct agent_client *c, uint32_t stream,
 		int sig);
+/* Write all of p to fd (EINTR retried; a dead reader drops the rest). */
+void exec_write_all(int fd, const uint8_t *p, size_t n);
 /* The container ended: every proxy gets "exit 137". */
 void exec_end_all(struct exec_table *t);
 
