@@ -157,10 +157,12 @@ static void test_kernel_cmdline(void **state)
 	img[0x800] = 0x5a;
 	assert_int_equal(fw_cfg_add_kernel(x->f, img, 0x2000), 0);
 	sel(x, FW_CFG_SETUP_SIZE);
-	v = rd(x) | rd(x) << 8;
+	v = rd(x);
+	v |= rd(x) << 8;
 	assert_int_equal(v, 0x800);
 	sel(x, FW_CFG_KERNEL_SIZE);
-	v = rd(x) | rd(x) << 8;
+	v = rd(x);
+	v |= rd(x) << 8;
 	assert_int_equal(v, 0x1800);
 	sel(x, FW_CFG_KERNEL_DATA);
 	assert_int_equal(rd(x), 0x5a);
