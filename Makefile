@@ -5,7 +5,7 @@
 # make check-integration, make check-linux, make test (all three)
 # make asan            check under AddressSanitizer + UBSan (build-asan/)
 # make lint            clang-format, cppcheck, clang-tidy, shellcheck
-# make demo            build and boot a guest, show what it printed
+# make demo            run a bundle through the shim, show what it printed
 # make install         PREFIX=/usr/local DESTDIR=
 
 O ?= build
