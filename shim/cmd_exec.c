@@ -50,34 +50,63 @@ static void on_signal(int sig)
 	pending_sig = sig;
 }
 
+#define EXEC_JSON_MAX 65536
+
+/* Append s (a JSON string body when quote) to buf; E2BIG instead of
+ * cutting a user's argument short. */
+static int put(char *buf, size_t *n, const char *s, bool quote,
+	       struct sv_err *e)
+{
+	size_t need = quote ? 0 : strlen(s);
+
+	for (const char *c = s; quote && *c; c++)
+		need += *c == '"' || *c == '\\' ? 2 :
+			(unsigned char)*c < 0x20 || *c == 0x7f ? 6 : 1;
+	if (*n + need + 8 > EXEC_JSON_MAX)
+		return sv_err_set(e, E2BIG, "exec: arguments too long");
+	if (quote) {
+		*n += shim_json_escape(buf + *n, EXEC_JSON_MAX - *n, s);
+	} else {
+		memcpy(buf + *n, s, need + 1);
+		*n += need;
+	}
+	return 0;
+}
+
 /* The process from the command line, as the JSON --process would hold. */
 static int process_from_args(const struct cli_args *a, struct oci_process **p,
 			     struct sv_err *e)
 {
-	char json[16384], esc[4096];
-	size_t n;
+	_cleanup_free_ char *json = malloc(EXEC_JSON_MAX);
+	size_t n = 0;
 	int ret;
 
-	n = (size_t)snprintf(json, sizeof(json), "{\"terminal\":%s,\"cwd\":\"",
-			     a->val[K_TTY] ? "true" : "false");
-	shim_json_escape(esc, sizeof(esc), a->val[K_CWD] ? a->val[K_CWD] : "/");
-	n += (size_t)snprintf(json + n, sizeof(json) - n, "%s\",\"env\":[%s",
-			      esc, a->val[K_ENV] ? "\"" : "");
-	if (a->val[K_ENV]) {
-		shim_json_escape(esc, sizeof(esc), a->val[K_ENV]);
-		n += (size_t)snprintf(json + n, sizeof(json) - n, "%s\"", esc);
+	if (!json)
+		return sv_err_set(e, ENOMEM, "out of memory");
+	ret = put(json, &n, a->val[K_TTY] ? "{\"terminal\":true,\"cwd\":\"" :
+					      "{\"terminal\":false,\"cwd\":\"",
+		  false, e);
+	if (ret == 0)
+		ret = put(json, &n, a->val[K_CWD] ? a->val[K_CWD] : "/", true, e);
+	if (ret == 0)
+		ret = put(json, &n, "\",\"env\":[", false, e);
+	if (ret == 0 && a->val[K_ENV] && (ret = put(json, &n, "\"", false, e)) == 0 &&
+	    (ret = put(json, &n, a->val[K_ENV], true, e)) == 0)
+		ret = put(json, &n, "\"", false, e);
+	if (ret == 0)
+		ret = put(json, &n, "],\"user\":{\"uid\":0,\"gid\":0},\"args\":[",
+			  false, e);
+	for (int i = 1; ret == 0 && i < a->n_pos; i++) {
+		ret = put(json, &n, i > 1 ? ",\"" : "\"", false, e);
+		if (ret == 0)
+			ret = put(json, &n, a->pos[i], true, e);
+		if (ret == 0)
+			ret = put(json, &n, "\"", false, e);
 	}
-	n += (size_t)snprintf(json + n, sizeof(json) - n,
-			      "],\"user\":{\"uid\":0,\"gid\":0},\"args\":[");
-	for (int i = 1; i < a->n_pos && n < sizeof(json); i++) {
-		shim_json_escape(esc, sizeof(esc), a->pos[i]);
-		n += (size_t)snprintf(json + n, sizeof(json) - n, "%s\"%s\"",
-				      i > 1 ? "," : "", esc);
-	}
-	if (n + 3 > sizeof(json))
-		return sv_err_set(e, E2BIG, "exec: arguments too long");
-	strcpy(json + n, "]}");
-	ret = oci_process_parse(json, strlen(json), 0, p, e);
+	if (ret == 0)
+		ret = put(json, &n, "]}", false, e);
+	if (ret == 0)
+		ret = oci_process_parse(json, n, 0, p, e);
 	return ret < 0 ? sv_err_wrap(e, "exec") : 0;
 }
 

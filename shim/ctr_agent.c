@@ -184,10 +184,21 @@ static ssize_t ctl_recv(int fd, char *buf, size_t cap, int fds[3])
 	if (n <= 0)
 		return -1;
 	buf[n] = '\0';
-	cm = CMSG_FIRSTHDR(&mh);
-	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
-	    cm->cmsg_len == CMSG_LEN(3 * sizeof(int)))
-		memcpy(fds, CMSG_DATA(cm), 3 * sizeof(int));
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		size_t nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		int got[3];
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
+		    nfd > 3)
+			continue;
+		memcpy(got, CMSG_DATA(cm), nfd * sizeof(int));
+		if (nfd == 3 && fds[0] < 0) {
+			memcpy(fds, got, sizeof(got));
+			continue;
+		}
+		for (size_t i = 0; i < nfd; i++) /* not what exec sends */
+			close(got[i]);
+	}
 	return n;
 }
 

@@ -128,6 +128,12 @@ t_container_run() {
 	check "exec: the process's exit status 5 (got $rc)" [ $rc -eq 5 ]
 	check "exec: stdout and stderr apart" \
 		[ "$(cat "$TMP/ex.out")/$(cat "$TMP/ex.err")" = "ex-out/ex-err" ]
+	# 2100 quotes: 4200 bytes once escaped for JSON, under the agent's
+	# 4096-byte cap per string as sent.
+	long=$(printf 'b\\%02100d' 0 | tr 0 '"')
+	S exec w3 /bin/sh -c 'printf %s "$1"' sh "$long" < /dev/null > "$TMP/ex3.out" 2>&1
+	check "exec: an argument of 2100 quotes and a backslash arrives intact" \
+		[ "$(cat "$TMP/ex3.out")" = "$long" ]
 	printf '{"args":["/bin/sh","-c","echo $X; cat"],"cwd":"/tmp",' > "$TMP/p.json"
 	printf '"env":["X=from-process-json","PATH=/bin"],"user":{"uid":0,"gid":0}}' >> "$TMP/p.json"
 	echo piped | S exec --process "$TMP/p.json" w3 > "$TMP/ex2.out" 2>&1

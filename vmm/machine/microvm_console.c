@@ -54,6 +54,10 @@ static int assign_nrs(const struct vmm_config *cfg, int nr[],
 	for (unsigned int i = 0; i < cfg->nr_devices; i++) {
 		const struct device_cfg *d = &cfg->devices[i];
 
+		nr[i] = -1;
+		if (strcmp(d->driver, "virtconsole") &&
+		    strcmp(d->driver, "virtserialport"))
+			continue; /* nr= of other devices is not a port */
 		nr[i] = d->nr;
 		if (nr[i] < 0 && !strcmp(d->driver, "virtconsole") && !taken[0])
 			nr[i] = 0;
