@@ -643,6 +643,7 @@ static const struct opt_desc opts[] = {
 	OPT_FN("-global", OA_ONE, true, opt_global),
 	OPT_FN("-seccomp-fd", OA_ONE, false, opt_seccomp_fd),
 	OPT_FLAG("-no-shutdown", no_shutdown),
+	OPT_FLAG("-no-reboot", no_reboot),
 	/* libvirt compatibility: accepted and ignored, as StratoVirt */
 	OPT_IGN("-uuid", OA_ONE),
 	OPT_IGN("-overcommit", OA_ONE),

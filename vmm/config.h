@@ -187,6 +187,7 @@ struct vmm_config {
 	char *globals[CFG_MAX_GLOBALS];	/* -global, stored only */
 	unsigned int nr_globals;
 	bool no_shutdown;		/* -no-shutdown (recorded) */
+	bool no_reboot;			/* -no-reboot: a guest reset exits */
 };
 
 /*

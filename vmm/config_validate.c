@@ -337,6 +337,51 @@ static int check_devices(struct vctx *v)
 	return 0;
 }
 
+/* The slot a PCI device asks for: pcie.0's reserved ones, root ports' 0. */
+static int check_pci_addr(struct vctx *v, const struct device_cfg *dev)
+{
+	bool on_root = !dev->bus || !strcmp(dev->bus, "pcie.0");
+
+	if (!strcmp(dev->driver, "pcie-root-port") && !on_root)
+		return dev_err(v, dev, "a root port must be on pcie.0");
+	if (dev->slot < 0)
+		return 0;
+	if (on_root && (dev->slot == 0 || dev->slot == 0x1f))
+		return dev_err(v, dev, "addr 0x%x is the %s's slot on pcie.0",
+			       dev->slot, dev->slot ? "LPC bridge" :
+						      "host bridge");
+	if (!on_root && dev->slot != 0)
+		return dev_err(v, dev, "addr 0x%x: a device behind a root port "
+			       "must use slot 0", dev->slot);
+	return 0;
+}
+
+/* No two PCI functions at the same bus/slot/function. */
+static int check_pci_slots(struct vctx *v)
+{
+	const struct vmm_config *cfg = v->cfg;
+
+	for (unsigned int i = 0; i < cfg->nr_devices; i++) {
+		const struct device_cfg *a = &cfg->devices[i];
+		const char *bus_a = a->bus ? a->bus : "pcie.0";
+
+		if (check_pci_addr(v, a) < 0)
+			return -EINVAL;
+		for (unsigned int j = 0; j < i && a->slot >= 0; j++) {
+			const struct device_cfg *b = &cfg->devices[j];
+			const char *bus_b = b->bus ? b->bus : "pcie.0";
+
+			if (b->slot == a->slot && b->func == a->func &&
+			    !strcmp(bus_a, bus_b))
+				return dev_err(v, a, "addr 0x%x.%x on %s is "
+					       "already used by -device %s",
+					       a->slot, a->func, bus_a,
+					       b->spec ? b->spec : b->driver);
+		}
+	}
+	return 0;
+}
+
 /* At most one stdio user, and none with -daemonize. */
 static int check_stdio(struct vctx *v)
 {
@@ -439,6 +484,8 @@ int vmm_config_validate(struct vmm_config *cfg, char *err, size_t errlen)
 		ret = check_pflash(v);
 	if (ret == 0)
 		ret = check_devices(v);
+	if (ret == 0 && cfg->machine == MACHINE_Q35)
+		ret = check_pci_slots(v);
 	if (ret == 0)
 		ret = check_stdio(v);
 	if (ret == 0)

@@ -28,6 +28,8 @@
 #define EMU_TLB_SIZE 256
 #define EMU_MAX_RD 2 /* data-in accesses per instruction */
 #define EMU_KICK_CHECK 1024 /* instructions between kick checks */
+#define EMU_MAX_APICS 256 /* LAPICs addressable by an 8-bit MSI dest */
+#define EMU_LAPIC_GPA 0xfee00000ull
 
 #define FL_CF (1ull << 0)
 #define FL_PF (1ull << 2)
@@ -78,6 +80,8 @@ struct kvm_vm {
 	struct kvm_ioevent ioev[EMU_MAX_IOEVENTS];
 	unsigned int nr_ioev;
 	pthread_mutex_t atomic_lock; /* serialises locked instructions */
+	pthread_mutex_t lapic_lock; /* apics[] and every vCPU's lapic */
+	struct kvm_vcpu *apics[EMU_MAX_APICS]; /* by vCPU id = APIC ID */
 };
 
 struct emu_tlb {
@@ -119,7 +123,7 @@ struct kvm_vcpu {
 	struct kvm_cpuid_entry2 cpuid[EMU_MAX_CPUID];
 	unsigned int nr_cpuid;
 	uint32_t mp_state;
-	struct kvm_lapic_state lapic; /* stored, never interpreted */
+	struct kvm_lapic_state lapic; /* emu_lapic.c; under vm->lapic_lock */
 
 	struct emu_tlb tlb[EMU_TLB_SIZE];
 	unsigned int tlb_gen;
@@ -185,6 +189,12 @@ enum emu_status emu_pio_in(struct kvm_vcpu *v, uint16_t port, void *buf,
 			   unsigned int len);
 enum emu_status emu_pio_out(struct kvm_vcpu *v, uint16_t port, const void *buf,
 			    unsigned int len);
+
+/* emu_lapic.c */
+void emu_lapic_attach(struct kvm_vcpu *v);
+void emu_lapic_detach(struct kvm_vcpu *v);
+bool emu_lapic_mmio(struct kvm_vcpu *v, uint64_t gpa, uint8_t *buf,
+		    unsigned int len, bool write);
 
 /* emu_vm.c */
 bool emu_ioevent_fire(struct kvm_vm *vm, bool pio, uint64_t addr,

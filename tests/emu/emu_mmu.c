@@ -2,8 +2,9 @@
 /*
  * Guest memory of the software CPU: 4-level page walk (4 KiB, 2 MiB and
  * 1 GiB pages) with a small direct-mapped TLB, memslot lookup, MMIO and
- * port exits, ioeventfd matching and instruction fetch. Accessed/dirty
- * bits are not maintained; NX is not enforced.
+ * port exits (not for the LAPIC page: emu_lapic.c serves it), ioeventfd
+ * matching and instruction fetch. Accessed/dirty bits are not
+ * maintained; NX is not enforced.
  */
 #include <string.h>
 
@@ -297,6 +298,8 @@ static enum emu_status mem_access(struct kvm_vcpu *v, uint64_t la, uint8_t *buf,
 	}
 	if (first < len || len > 8)
 		return emu_fail(v, EMU_UNIMPL, "MMIO access crossing a page");
+	if (emu_lapic_mmio(v, t[0]->gpa | (la & 0xfff), buf, len, write))
+		return EMU_OK;
 	if (write)
 		return data_out(v, false, t[0]->gpa | (la & 0xfff), buf, len);
 	return data_in(v, false, t[0]->gpa | (la & 0xfff), buf, len);

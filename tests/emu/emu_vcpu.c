@@ -41,6 +41,7 @@ int kvm_vcpu_create(struct kvm_vm *vm, unsigned int id, struct kvm_vcpu **out)
 	pthread_mutex_init(&v->kick_lock, NULL);
 	pthread_cond_init(&v->kick_cond, NULL);
 	reset_state(v);
+	emu_lapic_attach(v);
 	*out = v;
 	return 0;
 }
@@ -49,6 +50,7 @@ void kvm_vcpu_destroy(struct kvm_vcpu *v)
 {
 	if (!v)
 		return;
+	emu_lapic_detach(v);
 	pthread_mutex_destroy(&v->kick_lock);
 	pthread_cond_destroy(&v->kick_cond);
 	free(v);
@@ -104,18 +106,6 @@ int kvm_vcpu_set_fpu(struct kvm_vcpu *v, const struct kvm_fpu *f)
 {
 	(void)v;
 	(void)f;
-	return 0;
-}
-
-int kvm_vcpu_get_lapic(struct kvm_vcpu *v, struct kvm_lapic_state *l)
-{
-	*l = v->lapic;
-	return 0;
-}
-
-int kvm_vcpu_set_lapic(struct kvm_vcpu *v, const struct kvm_lapic_state *l)
-{
-	v->lapic = *l;
 	return 0;
 }
 

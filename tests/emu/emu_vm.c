@@ -2,8 +2,9 @@
 /*
  * The KVM seam implemented by the software CPU (test backend): VM,
  * memslots, ioeventfds, CPUID, vCPU objects, the run loop and kicks.
- * irq_line, irqfd and MSI are accepted and ignored: no interrupt is ever
- * delivered, the test guests poll.
+ * irq_line and irqfd are accepted and ignored: no interrupt is ever
+ * delivered, the test guests poll. MSIs only set LAPIC IRR bits
+ * (emu_lapic.c).
  */
 #include "vmm/kvm/kvm.h"
 
@@ -39,6 +40,7 @@ int kvm_vm_create(uint64_t tss_gpa, struct kvm_vm **out)
 	pthread_rwlock_init(&vm->slot_lock, NULL);
 	pthread_mutex_init(&vm->ev_lock, NULL);
 	pthread_mutex_init(&vm->atomic_lock, NULL);
+	pthread_mutex_init(&vm->lapic_lock, NULL);
 	*out = vm;
 	return 0;
 }
@@ -50,6 +52,7 @@ void kvm_vm_destroy(struct kvm_vm *vm)
 	pthread_rwlock_destroy(&vm->slot_lock);
 	pthread_mutex_destroy(&vm->ev_lock);
 	pthread_mutex_destroy(&vm->atomic_lock);
+	pthread_mutex_destroy(&vm->lapic_lock);
 	free(vm);
 }
 
@@ -222,12 +225,4 @@ bool emu_ioevent_fire(struct kvm_vm *vm, bool pio, uint64_t addr,
 		log_warn_ratelimited("ioeventfd 0x%llx: write failed",
 				     (unsigned long long)addr);
 	return true;
-}
-
-int kvm_vm_signal_msi(struct kvm_vm *vm, uint64_t addr, uint32_t data)
-{
-	(void)vm;
-	(void)addr;
-	(void)data;
-	return 0;
 }

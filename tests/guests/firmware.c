@@ -5,7 +5,9 @@
  * count against svcpus=, MCFG base, FADT PM ports, then S5 through PM1a
  * with \_S5 from the DSDT), svtest=fwcfg (signature, ID DMA bit, file
  * directory, a DMA read of etc/e820 if present), svtest=pflash (CFI query,
- * program and erase on unit 1 below unit 0; program on unit 0 refused).
+ * program and erase on unit 1 below unit 0; program on unit 0 refused),
+ * svtest=pwrbtn (arm PWRBTN_EN in PM1a, wait for the host's power button
+ * as Linux's ACPI driver sees it, acknowledge, power off through S5).
  */
 #include "svtest.h"
 
@@ -13,6 +15,7 @@
 void test_acpi(void);
 void test_fwcfg(void);
 void test_pflash(void);
+void test_pwrbtn(void);
 
 #define ECAM_BASE 0xb0000000ull
 #define FLASH_TOP 0x100000000ull
@@ -138,6 +141,9 @@ void test_acpi(void)
 	sv_printf("acpi: entering S5 (SLP_TYP %d)\n", typ);
 	sv_puts("TEST: PASS\n");
 	outw((u16)rd(fadt + 64, 4), (u16)(typ << 10 | 1 << 13));
+	/* a VMM may stop the VM a little later (QEMU with -smp 2: MTTCG) */
+	for (u64 i = 0; i < (1ull << 30); i++)
+		barrier();
 	sv_fail("acpi: still running after S5");
 }
 
@@ -224,6 +230,7 @@ void test_pflash(void)
 	if (mmio_read8(u1 + 0x10) != 'Q' || mmio_read8(u1 + 0x11) != 'R' ||
 	    mmio_read8(u1 + 0x12) != 'Y')
 		sv_fail("pflash: no CFI QRY on unit 1");
+	fl_cmd(u1, 0xff, u1);	/* read array: QEMU drops commands in query mode */
 	fl_cmd(u1, 0x20, u1);
 	st = fl_cmd(u1, 0xd0, u1);
 	mmio_write8(u1, 0x40);
@@ -240,4 +247,78 @@ void test_pflash(void)
 	if (!(st & 0x10) || mmio_read8(FLASH_TOP - 16) != old)
 		sv_fail("pflash: unit 0 accepted a write (status 0x%x)", st);
 	sv_pass();
+}
+
+static inline u16 inw(u16 port)
+{
+	u16 v;
+
+	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+#define PM1_STS_PWRBTN 0x100
+#define PM1_CNT_SCI_EN 0x1
+
+/* PM1a ports and \\_S5 from the FADT and DSDT, as an OS finds them. */
+static const u8 *pm1_ports(u16 *evt, u16 *cnt, int *s5)
+{
+	const u8 *rsdp = find_rsdp(), *xsdt, *fadt = 0;
+	u64 n;
+	int w;
+
+	if (!rsdp)
+		return 0;
+	/* ACPI 2.0+: XSDT with 8-byte entries; 1.0 (SeaBIOS): RSDT, 4. */
+	w = rsdp[15] >= 2 ? 8 : 4;
+	xsdt = (const u8 *)rd(rsdp + (w == 8 ? 24 : 16), w);
+	n = (rd(xsdt + 4, 4) - 36) / w;
+	for (u64 i = 0; i < n && !fadt; i++) {
+		const u8 *t = (const u8 *)rd(xsdt + 36 + w * i, w);
+
+		if (!memcmp(t, "FACP", 4))
+			fadt = t;
+	}
+	if (!fadt)
+		return 0;
+	*evt = (u16)rd(fadt + 56, 4);
+	*cnt = (u16)rd(fadt + 64, 4);
+	*s5 = s5_type((const u8 *)rd(fadt + 40, 4));
+	return *s5 < 0 ? 0 : fadt;
+}
+
+void test_pwrbtn(void)
+{
+	u16 evt, cnt;
+	u64 spins = 0;
+	int s5;
+
+	const u8 *fadt = pm1_ports(&evt, &cnt, &s5);
+
+	if (!fadt)
+		sv_fail("pwrbtn: no FADT or no \\_S5 in the DSDT");
+	/* Legacy mode (SeaBIOS): ask for ACPI mode as Linux does. */
+	if (!(inw(cnt) & PM1_CNT_SCI_EN) && rd(fadt + 48, 4)) {
+		outb((u16)rd(fadt + 48, 4), fadt[52]);
+		while (!(inw(cnt) & PM1_CNT_SCI_EN) && ++spins < (1ull << 24))
+			barrier();
+		spins = 0;
+	}
+	if (!(inw(cnt) & PM1_CNT_SCI_EN))
+		sv_fail("pwrbtn: SCI_EN clear: not in ACPI mode");
+	outw(evt, PM1_STS_PWRBTN);		/* clear a stale status */
+	outw((u16)(evt + 2), PM1_STS_PWRBTN);	/* PWRBTN_EN */
+	sv_printf("pwrbtn: armed (PM1a_EVT 0x%x)\n", evt);
+	while (!(inw(evt) & PM1_STS_PWRBTN)) {
+		if (++spins == (1ull << 40))
+			sv_fail("pwrbtn: no power button event");
+		barrier();
+	}
+	outw(evt, PM1_STS_PWRBTN);		/* acknowledge (write 1) */
+	if (inw(evt) & PM1_STS_PWRBTN)
+		sv_fail("pwrbtn: status bit did not clear");
+	sv_puts("pwrbtn: pressed\n");
+	sv_puts("TEST: PASS\n");
+	outw(cnt, (u16)(s5 << 10 | 1 << 13));
+	sv_fail("pwrbtn: still running after S5");
 }

@@ -88,6 +88,13 @@ void test_acpi(void);
 void test_fwcfg(void);
 void test_pflash(void);
 
+/* tests/guests/pci.c, vpci.c */
+void test_pci(void);
+void test_pcibar(void);
+void test_msix(void);
+void test_vpciblk(void);
+void test_pwrbtn(void);
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -110,6 +117,11 @@ static const struct {
 	{ "acpi", test_acpi, 1 },
 	{ "fwcfg", test_fwcfg, 1 },
 	{ "pflash", test_pflash, 1 },
+	{ "pci", test_pci, 1 },
+	{ "pcibar", test_pcibar, 1 },
+	{ "msix", test_msix, 1 },
+	{ "vpciblk", test_vpciblk, 1 },
+	{ "pwrbtn", test_pwrbtn, 1 },
 };
 
 void svtest_main(u64 kind, u64 ptr)

@@ -35,6 +35,21 @@ vcon() { # LABEL VMM
 [ "$(kvm_kind)" != none ] && vcon kvm "$O/stratovirt"
 vcon emu "$O/tests/stratovirt-emu"
 
+# q35: firmware-facing devices, PCI/virtio-pci guests (QEMU -M q35 as
+# the reference) and the q35 lifecycle over QMP.
+q35() { # LABEL SCRIPT ARGS...
+	l=$1; shift
+	sh "$@" > "$TMP/q35.out" 2>&1
+	sed "s/^/$l: /" "$TMP/q35.out"
+	add_counts "$(cat "$TMP/q35.out")" || fail "$l: $1 printed no summary"
+}
+q35 emu tests/integration/test_firmware.sh "$O"
+q35 emu tests/integration/test_q35.sh "$O"
+q35 emu tests/integration/test_q35_qmp.sh "$O/tests/stratovirt-emu" \
+	"$O/guests/svtest.bzImage" "$O/tests/qmp_client"
+[ "$(kvm_kind)" != none ] && q35 kvm tests/integration/test_q35_qmp.sh \
+	"$O/stratovirt" "$O/guests/svtest.bzImage" "$O/tests/qmp_client"
+
 # The VMM's seccomp filter and the jail, the guest agent on the host (and in
 # a Linux VM under QEMU when the guest kit is built), the OCI runtime's own
 # suite, then real engines.

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,6 +169,53 @@ static void test_loader(void **state)
 	bus_fini(&pio);
 }
 
+/* Write one table to dir/SIG.dat. */
+static void dump_table(const struct acpi_tables *t, const char *dir,
+		       const char *sig)
+{
+	const struct acpi_table_ref *r = acpi_find(t, sig);
+	char path[256];
+	FILE *f;
+
+	assert_non_null(r);
+	snprintf(path, sizeof(path), "%s/%s.dat", dir, sig);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(t->blob + r->off, 1, r->len, f), r->len);
+	assert_int_equal(fclose(f), 0);
+}
+
+/*
+ * ACPICA's disassembler as an independent reader: every table must
+ * disassemble without errors, and the DSDT must hold what the OS needs.
+ */
+static void test_iasl(void **state)
+{
+	static const char *const sigs[] = { "FACP", "APIC", "MCFG", "DSDT" };
+	char dir[] = "/tmp/sv-acpi.XXXXXX", cmd[512];
+	struct acpi_tables t;
+
+	(void)state;
+	if (system("command -v iasl >/dev/null 2>&1") != 0)
+		skip();	/* acpica-tools not installed */
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(acpi_build(&cfg, &t), 0);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		dump_table(&t, dir, sigs[i]);
+	acpi_tables_free(&t);
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && for f in *.dat; do iasl -d $f >log 2>&1 || "
+		 "{ cat log; exit 1; }; done && "
+		 "grep -q 'Name (_PRT, Package (0x80)' DSDT.dsl && "
+		 "grep -q 'PNP0A08' DSDT.dsl && grep -q '_S5_' DSDT.dsl && "
+		 "grep -q 'Pm1aControlBlockAddress\\|PM1A Control Block Address' "
+		 "FACP.dsl && grep -qi 'Base Address : 00000000B0000000' "
+		 "MCFG.dsl", dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -176,6 +224,7 @@ int main(void)
 		cmocka_unit_test(test_relocate_install),
 		cmocka_unit_test(test_bad_cfg),
 		cmocka_unit_test(test_loader),
+		cmocka_unit_test(test_iasl),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

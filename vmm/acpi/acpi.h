@@ -28,6 +28,7 @@ struct fw_cfg;
 #define ACPI_PM_TMR_OFF 8	/* PM_TMR_BLK, 4 bytes */
 #define ACPI_PM_LEN 12
 #define ACPI_S5_SLP_TYP 5	/* value the DSDT's \_S5 package carries */
+#define ACPI_PCI_GSI_BASE 16	/* _PRT: INTx of slot s pin p -> 16+(s+p)%4 */
 #define ACPI_RESET_PORT 0xcf9
 #define ACPI_RESET_VALUE 0x06
 

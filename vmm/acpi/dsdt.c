@@ -2,7 +2,7 @@
 /*
  * The DSDT: \_S5 (SLP_TYP for PM1a_CNT), and under \_SB the PCIe host
  * bridge PCI0 (ECAM via MCFG, bus/I/O/memory windows in _CRS) with the
- * ICH9 LPC function 1f.0 holding COM1. The power button is the FADT's
+ * INTx routing table (_PRT) and the ICH9 LPC function 1f.0 holding COM1. The power button is the FADT's
  * fixed-feature button, so it needs no AML.
  */
 #include <errno.h>
@@ -43,6 +43,28 @@ static void pci0_crs(struct aml *a, const struct acpi_cfg *c)
 	aml_buffer_close(a);
 }
 
+/*
+ * INTx routing: pin p (0 = INTA) of slot s on GSI 16 + (s + p) % 4, level,
+ * active low (the GSI is given directly: Source 0). Functions behind a
+ * root port are swizzled by the OS onto their port's entry.
+ */
+static void pci0_prt(struct aml *a)
+{
+	aml_name(a, "_PRT");
+	aml_package(a, 32 * 4);
+	for (unsigned int slot = 0; slot < 32; slot++) {
+		for (unsigned int pin = 0; pin < 4; pin++) {
+			aml_package(a, 4);
+			aml_int(a, (uint64_t)slot << 16 | 0xffff);
+			aml_int(a, pin);
+			aml_int(a, 0);
+			aml_int(a, ACPI_PCI_GSI_BASE + (slot + pin) % 4);
+			aml_close(a);
+		}
+	}
+	aml_close(a);
+}
+
 static void pci0(struct aml *a, const struct acpi_cfg *c)
 {
 	aml_device(a, "PCI0");
@@ -59,6 +81,7 @@ static void pci0(struct aml *a, const struct acpi_cfg *c)
 	aml_name(a, "_BBN");
 	aml_int(a, c->bus_start);
 	pci0_crs(a, c);
+	pci0_prt(a);
 	aml_device(a, "LPC_");
 	aml_name(a, "_ADR");
 	aml_int(a, 0x001f0000);

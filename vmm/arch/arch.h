@@ -57,6 +57,14 @@ int arch_vcpu_init(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
 		   const struct boot_info *bi) SV_MUST_CHECK;
 
 /*
+ * In-place reset (q35): LAPIC, registers and MP state back to power-on;
+ * vCPU 0 then enters as bi says (NULL or BOOT_MODE_RESET: reset vector),
+ * the others wait for INIT/SIPI. CPUID, MSRs and FPU as arch_vcpu_init.
+ */
+int arch_vcpu_reset(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
+		    unsigned int nr_cpus,
+		    const struct boot_info *bi) SV_MUST_CHECK;
+/*
  * After KVM_EXIT_INTERNAL_ERROR / FAIL_ENTRY / SHUTDOWN: log_err RIP, the
  * bytes at RIP (translated through the guest page tables), the general
  * registers and CR0/CR3/CR4/EFER.

@@ -25,6 +25,7 @@ struct boot_args {
 enum boot_mode {
 	BOOT_MODE_LONG64, /* 64-bit entry, RSI = zero page */
 	BOOT_MODE_PVH32, /* 32-bit flat protected mode, EBX = start_info */
+	BOOT_MODE_RESET, /* firmware: real mode at the reset vector */
 };
 
 enum boot_format {
@@ -54,6 +55,18 @@ struct boot_info {
 int boot_load(const struct gmem *m, const struct arch_ram_layout *ram,
 	      const struct boot_args *a, struct boot_info *out) SV_MUST_CHECK;
 
+/*
+ * The same in two steps, for machines that reload on reset (q35): the
+ * files stay open (no open/stat after the seccomp filter is in place) and
+ * each load reads them again with preadv.
+ */
+struct boot_source;
+int boot_source_open(const struct boot_args *a,
+		     struct boot_source **out) SV_MUST_CHECK;
+int boot_source_load(const struct boot_source *s, const struct gmem *m,
+		     const struct arch_ram_layout *ram,
+		     struct boot_info *out) SV_MUST_CHECK;
+void boot_source_close(struct boot_source *s);
 const char *boot_format_name(enum boot_format f);
 
 #endif /* SV_VMM_BOOT_BOOT_H */

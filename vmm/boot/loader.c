@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "sv/log.h"
@@ -35,7 +36,9 @@ int boot_file_read(const struct boot_file *f, uint64_t off, void *dst,
 		return 0;
 	}
 	while (len) {
-		ssize_t n = pread(f->fd, p, len, (off_t)off);
+		struct iovec iov = { .iov_base = p, .iov_len = len };
+		/* preadv: the one read call the seccomp allowlist has. */
+		ssize_t n = preadv(f->fd, &iov, 1, (off_t)off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -348,28 +351,74 @@ const char *boot_format_name(enum boot_format f)
 	return "?";
 }
 
-int boot_load(const struct gmem *m, const struct arch_ram_layout *ram,
-	      const struct boot_args *a, struct boot_info *out)
+struct boot_source {
+	struct boot_file kernel, initrd;
+	char *kernel_name, *initrd_name;	/* owned copies of the paths */
+	char *cmdline;
+};
+
+int boot_source_open(const struct boot_args *a, struct boot_source **out)
 {
-	struct boot_file kernel = { .fd = -1 }, initrd = { .fd = -1 };
+	struct boot_source *s = xcalloc(1, sizeof(*s));
 	int ret;
 
-	ret = file_open(a->kernel, "kernel", &kernel);
-	if (ret == 0 && a->initrd)
-		ret = file_open(a->initrd, "initrd", &initrd);
+	s->kernel.fd = s->initrd.fd = -1;
+	ret = file_open(a->kernel, "kernel", &s->kernel);
 	if (ret == 0)
-		ret = boot_load_files(m, ram, &kernel,
-				      a->initrd ? &initrd : NULL, a->cmdline,
-				      out);
-	if (initrd.fd >= 0)
-		close(initrd.fd);
-	if (kernel.fd >= 0)
-		close(kernel.fd);
+		s->kernel.name = s->kernel_name = xstrdup(a->kernel);
+	if (ret == 0 && a->initrd)
+		ret = file_open(a->initrd, "initrd", &s->initrd);
+	if (ret == 0 && a->initrd)
+		s->initrd.name = s->initrd_name = xstrdup(a->initrd);
+	if (ret < 0) {
+		boot_source_close(s);
+		return ret;
+	}
+	s->cmdline = xstrdup(a->cmdline ? a->cmdline : "");
+	*out = s;
+	return 0;
+}
+
+void boot_source_close(struct boot_source *s)
+{
+	if (!s)
+		return;
+	if (s->initrd.fd >= 0)
+		close(s->initrd.fd);
+	if (s->kernel.fd >= 0)
+		close(s->kernel.fd);
+	free(s->kernel_name);
+	free(s->initrd_name);
+	free(s->cmdline);
+	free(s);
+}
+
+int boot_source_load(const struct boot_source *s, const struct gmem *m,
+		     const struct arch_ram_layout *ram, struct boot_info *out)
+{
+	int ret = boot_load_files(m, ram, &s->kernel,
+				  s->initrd.fd >= 0 ? &s->initrd : NULL,
+				  s->cmdline, out);
+
 	if (ret < 0)
 		return ret;
-	log_info("kernel %s: %s, entry 0x%llx, [0x%llx, 0x%llx)", a->kernel,
-		 boot_format_name(out->format), (unsigned long long)out->entry,
+	log_info("kernel %s: %s, entry 0x%llx, [0x%llx, 0x%llx)",
+		 s->kernel.name, boot_format_name(out->format),
+		 (unsigned long long)out->entry,
 		 (unsigned long long)out->kernel_start,
 		 (unsigned long long)out->kernel_end);
 	return 0;
+}
+
+int boot_load(const struct gmem *m, const struct arch_ram_layout *ram,
+	      const struct boot_args *a, struct boot_info *out)
+{
+	struct boot_source *s;
+	int ret = boot_source_open(a, &s);
+
+	if (ret < 0)
+		return ret;
+	ret = boot_source_load(s, m, ram, out);
+	boot_source_close(s);
+	return ret;
 }

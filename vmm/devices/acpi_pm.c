@@ -150,7 +150,7 @@ static void rst_write(void *opaque, uint64_t off, const void *data,
 	}
 }
 
-static const struct bus_ops rst_ops = {
+const struct bus_ops acpi_pm_reset_ops = {
 	.read = rst_read,
 	.write = rst_write,
 };
@@ -188,7 +188,7 @@ int acpi_pm_create(struct bus *pio, uint16_t base, struct irq_line *sci,
 	ret = bus_register(pio, base, ACPI_PM_LEN, &pm_ops, p, "acpi-pm");
 	if (ret)
 		goto err_free;
-	ret = bus_register(pio, ACPI_RESET_PORT, 1, &rst_ops, p, "reset-cf9");
+	ret = bus_register(pio, ACPI_RESET_PORT, 1, &acpi_pm_reset_ops, p, "reset-cf9");
 	if (ret)
 		goto err_unregister;
 	*out = p;

@@ -30,6 +30,11 @@ int acpi_pm_create(struct bus *pio, uint16_t base, struct irq_line *sci,
 		   struct acpi_pm **out) SV_MUST_CHECK;
 void acpi_pm_destroy(struct acpi_pm *p);
 void acpi_pm_reset(struct acpi_pm *p);
+/*
+ * The 0xCF9 reset register's handler (opaque: the acpi_pm). q35 shares the
+ * port with the PCI config address register 0xCF8 and dispatches itself.
+ */
+extern const struct bus_ops acpi_pm_reset_ops;
 /* QMP system_powerdown. */
 void acpi_pm_power_button(struct acpi_pm *p);
 

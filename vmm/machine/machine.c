@@ -214,6 +214,9 @@ static void *vcpu_thread(void *opaque)
 		v->exits++;
 		if (!vcpu_handle_exit(v, &e))
 			break;
+		/* Poweroff/exit requested by this exit: run no further. */
+		if (__atomic_load_n(&v->m->shutdown_cause, __ATOMIC_RELAXED))
+			break;
 	}
 	/* Park for good so a pause request never waits for this vCPU. */
 	pthread_mutex_lock(&v->m->run_lock);
@@ -285,6 +288,81 @@ static void on_shutdown(void *opaque, uint32_t events)
 	eventloop_stop(m->loop);
 }
 
+void machine_request_reset(struct machine *m, bool guest)
+{
+	uint64_t one = 1;
+
+	if (!m->ops || !m->ops->reset || m->reset_efd < 0 ||
+	    (guest && m->cfg->no_reboot)) {
+		machine_request_shutdown(m, guest ? SHUTDOWN_GUEST_RESET :
+						    SHUTDOWN_HOST_QMP_RESET, 0);
+		return;
+	}
+	__atomic_store_n(&m->reset_guest, guest ? 1 : 0, __ATOMIC_SEQ_CST);
+	/* A vCPU asking for the reset parks at once, not running on into
+	 * whatever the guest does next (svtest triple-faults). */
+	pthread_mutex_lock(&m->run_lock);
+	m->pause_req = true;
+	pthread_mutex_unlock(&m->run_lock);
+	if (write(m->reset_efd, &one, sizeof(one)) < 0)
+		log_err("reset eventfd: %s", strerror(errno));
+}
+
+/* Park every vCPU (no STOP event); returns the state to go back to. */
+static enum run_state quiesce(struct machine *m)
+{
+	enum run_state was;
+
+	pthread_mutex_lock(&m->run_lock);
+	was = m->state;
+	m->pause_req = true;
+	pthread_mutex_unlock(&m->run_lock);
+	kick_all(m);
+	pthread_mutex_lock(&m->run_lock);
+	wait_parked(m);
+	pthread_mutex_unlock(&m->run_lock);
+	return was;
+}
+
+static int reset_all(struct machine *m)
+{
+	int ret = m->ops->reset(m);
+
+	for (unsigned int i = 0; ret == 0 && i < m->nr_cpus; i++)
+		ret = m->ops->vcpu_reset(m, &m->vcpus[i]);
+	return ret;
+}
+
+/* Event-loop thread: the in-place reset of q35 (StratoVirt's RESET). */
+static void on_reset(void *opaque, uint32_t events)
+{
+	struct machine *m = opaque;
+	bool guest = __atomic_load_n(&m->reset_guest, __ATOMIC_SEQ_CST);
+	enum run_state was;
+	uint64_t v;
+
+	(void)events;
+	if (read(m->reset_efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		log_debug("read reset eventfd: %s", strerror(errno));
+	if (__atomic_load_n(&m->shutdown_cause, __ATOMIC_SEQ_CST))
+		return;
+	was = quiesce(m);
+	if (reset_all(m) < 0) {
+		log_err("reset failed: the VM cannot run on");
+		machine_request_shutdown(m, SHUTDOWN_GUEST_ERROR, 1);
+		return;
+	}
+	log_info("reset (%s)", guest ? "guest" : "host");
+	if (m->qmp)
+		qmp_server_emit_event(m->qmp, "RESET", guest ?
+				      "{\"guest\":true}" : "{\"guest\":false}");
+	pthread_mutex_lock(&m->run_lock);
+	if (was == RUN_STATE_RUNNING)
+		m->pause_req = false;
+	pthread_cond_broadcast(&m->run_cond);
+	pthread_mutex_unlock(&m->run_lock);
+}
+
 static void on_signal(void *opaque, uint32_t events)
 {
 	struct machine *m = opaque;
@@ -325,10 +403,14 @@ static int setup_signals(struct machine *m)
 	if (ret < 0)
 		return ret;
 	m->shutdown_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (m->shutdown_efd < 0) {
+	m->reset_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (m->shutdown_efd < 0 || m->reset_efd < 0) {
 		log_err("eventfd: %s", strerror(errno));
 		return -errno;
 	}
+	ret = eventloop_add(m->loop, m->reset_efd, EPOLLIN, on_reset, m);
+	if (ret < 0)
+		return ret;
 	return eventloop_add(m->loop, m->shutdown_efd, EPOLLIN, on_shutdown, m);
 }
 
@@ -357,6 +439,8 @@ static const struct machine_ops *ops_for(enum machine_type t)
 	switch (t) {
 	case MACHINE_MICROVM:
 		return &microvm_ops;
+	case MACHINE_Q35:
+		return &q35_ops;
 	default:
 		return NULL;
 	}
@@ -370,7 +454,7 @@ int machine_create(struct vmm_config *cfg, struct machine **out)
 	m->cfg = cfg;
 	m->nr_cpus = cfg->nr_cpus ? cfg->nr_cpus : 1;
 	m->ops = ops_for(cfg->machine);
-	m->shutdown_efd = m->signal_fd = -1;
+	m->shutdown_efd = m->signal_fd = m->reset_efd = -1;
 	m->state = RUN_STATE_RUNNING;
 	pthread_mutex_init(&m->run_lock, NULL);
 	pthread_cond_init(&m->run_cond, NULL);
@@ -495,6 +579,8 @@ void machine_destroy(struct machine *m)
 		close(m->signal_fd);
 	if (m->shutdown_efd >= 0)
 		close(m->shutdown_efd);
+	if (m->reset_efd >= 0)
+		close(m->reset_efd);
 	eventloop_destroy(m->loop);
 	bus_fini(&m->pio);
 	bus_fini(&m->mmio);

@@ -78,6 +78,8 @@ struct machine {
 	int exit_status;
 	int shutdown_efd;
 	int signal_fd;
+	int reset_efd;		/* in-place reset requests (q35) */
+	int reset_guest;	/* atomic: last request came from the guest */
 
 	struct qmp_server *qmp;
 };
@@ -119,9 +121,19 @@ struct machine_ops {
 			  char *err, size_t errlen);
 	int (*device_del)(struct machine *m, const char *id, char *err,
 			  size_t errlen);
+	/*
+	 * In-place reset (q35), on the event-loop thread with every vCPU
+	 * parked: devices back to power-on state, boot state reloaded. Then
+	 * vcpu_reset runs for each vCPU. NULL (microvm): a reset ends the VM.
+	 */
+	int (*reset)(struct machine *m);
+	int (*vcpu_reset)(struct machine *m, struct vcpu *v);
+	/* ACPI power button (q35); NULL: power off at once (microvm). */
+	void (*powerdown)(struct machine *m);
 };
 
 extern const struct machine_ops microvm_ops;
+extern const struct machine_ops q35_ops;
 
 int machine_create(struct vmm_config *cfg, struct machine **out) SV_MUST_CHECK;
 /* Start vCPUs (paused with -S) and run the event loop; returns exit status. */
@@ -131,6 +143,12 @@ void machine_destroy(struct machine *m);
 /* Any thread. The first cause is kept; later requests are ignored. */
 void machine_request_shutdown(struct machine *m, enum shutdown_cause cause,
 			      int status);
+/*
+ * Any thread: reset the machine in place if it supports it (and the guest
+ * asked for it without -no-reboot), else shut down with SHUTDOWN_GUEST_RESET
+ * or SHUTDOWN_HOST_QMP_RESET. guest: the guest asked (RESET event data).
+ */
+void machine_request_reset(struct machine *m, bool guest);
 /* Event-loop thread (QMP stop/cont). Return -EINVAL in the wrong state. */
 int machine_pause(struct machine *m) SV_MUST_CHECK;
 int machine_resume(struct machine *m) SV_MUST_CHECK;

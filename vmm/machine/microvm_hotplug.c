@@ -12,34 +12,23 @@
 #define LOG_MODULE "microvm"
 #include "sv/log.h"
 #include "vmm/backends/block.h"
+#include "vmm/machine/hotplug_common.h"
 #include "vmm/machine/machine.h"
 #include "vmm/machine/microvm_internal.h"
 #include "vmm/qmp/qmp.h"
 #include "vmm/util/parse.h"
 #include "vmm/virtio/blk.h"
 
-static struct microvm_blockdev *find_blockdev(struct microvm *mv,
+static struct machine_blockdev *find_blockdev(struct microvm *mv,
 					      const char *name)
 {
-	for (unsigned int i = 0; i < MICROVM_MAX_BLOCKDEVS; i++)
-		if (mv->blockdevs[i].node_name &&
-		    strcmp(mv->blockdevs[i].node_name, name) == 0)
-			return &mv->blockdevs[i];
-	return NULL;
-}
-
-static void blockdev_clear(struct microvm_blockdev *b)
-{
-	block_close(b->backend);
-	free(b->node_name);
-	memset(b, 0, sizeof(*b));
+	return machine_blockdev_find(mv->blockdevs, MICROVM_MAX_BLOCKDEVS,
+				     name);
 }
 
 void microvm_blockdevs_free(struct microvm *mv)
 {
-	for (unsigned int i = 0; i < MICROVM_MAX_BLOCKDEVS; i++)
-		if (mv->blockdevs[i].node_name)
-			blockdev_clear(&mv->blockdevs[i]);
+	machine_blockdevs_free(mv->blockdevs, MICROVM_MAX_BLOCKDEVS);
 }
 
 static bool id_in_use(struct microvm *mv, const char *id)
@@ -54,46 +43,18 @@ int microvm_blockdev_add(struct machine *m, const struct hotplug_blockdev *b,
 			 char *err, size_t errlen)
 {
 	struct microvm *mv = m->priv;
-	struct microvm_blockdev *slot = NULL;
-	int ret;
 
-	if (find_blockdev(mv, b->node_name)) {
-		snprintf(err, errlen, "node-name '%s' is already in use",
-			 b->node_name);
-		return -EEXIST;
-	}
-	for (unsigned int i = 0; i < MICROVM_MAX_BLOCKDEVS && !slot; i++)
-		if (!mv->blockdevs[i].node_name)
-			slot = &mv->blockdevs[i];
-	if (!slot) {
-		snprintf(err, errlen, "too many block devices (%d)",
-			 MICROVM_MAX_BLOCKDEVS);
-		return -ENOSPC;
-	}
-	ret = block_open(b->file, b->readonly, b->direct, &slot->backend);
-	if (ret < 0) {
-		snprintf(err, errlen, "Failed to open '%s': %s", b->file,
-			 strerror(-ret));
-		return ret;
-	}
-	slot->node_name = xstrdup(b->node_name);
-	slot->readonly = b->readonly;
-	return 0;
+	return machine_blockdev_add(mv->blockdevs, MICROVM_MAX_BLOCKDEVS, b,
+				    err, errlen);
 }
 
 int microvm_blockdev_del(struct machine *m, const char *node_name, char *err,
 			 size_t errlen)
 {
-	struct microvm_blockdev *b = find_blockdev(m->priv, node_name);
+	struct microvm *mv = m->priv;
 
-	if (!b) {
-		snprintf(err, errlen,
-			 "Failed to find block device '%s' (in use by a device, "
-			 "or never added)", node_name);
-		return -ENOENT;
-	}
-	blockdev_clear(b);
-	return 0;
+	return machine_blockdev_del(mv->blockdevs, MICROVM_MAX_BLOCKDEVS,
+				    node_name, err, errlen);
 }
 
 /* addr is the slot index among the virtio-blk slots ("0x1", "2"). */
@@ -123,28 +84,11 @@ static int pick_slot(struct microvm *mv, const char *addr, char *err,
 	return (int)(MICROVM_VIRTIO_BLK_SLOT0 + idx);
 }
 
-/* QEMU's rule for ids: a letter, then letters, digits, '-', '.', '_'. */
-static bool valid_id(const char *id)
-{
-	size_t n = strlen(id);
-
-	if (n == 0 || n > 255 || !((id[0] | 0x20) >= 'a' && (id[0] | 0x20) <= 'z'))
-		return false;
-	for (size_t i = 1; i < n; i++) {
-		char c = id[i];
-
-		if (!((c | 0x20) >= 'a' && (c | 0x20) <= 'z') &&
-		    !(c >= '0' && c <= '9') && c != '-' && c != '.' && c != '_')
-			return false;
-	}
-	return true;
-}
-
 int microvm_device_add(struct machine *m, const struct hotplug_device *d,
 		       char *err, size_t errlen)
 {
 	struct microvm *mv = m->priv;
-	struct microvm_blockdev *b;
+	struct machine_blockdev *b;
 	struct microvm_slot *s;
 	int slot, ret;
 
@@ -153,7 +97,7 @@ int microvm_device_add(struct machine *m, const struct hotplug_device *d,
 			 "microvm (virtio-blk-mmio only)", d->driver);
 		return -ENOTSUP;
 	}
-	if (!valid_id(d->id)) {
+	if (!machine_valid_id(d->id)) {
 		snprintf(err, errlen, "Invalid device id: it must start with a "
 			 "letter and hold only letters, digits, '-', '.', '_'");
 		return -EINVAL;
@@ -183,7 +127,7 @@ int microvm_device_add(struct machine *m, const struct hotplug_device *d,
 		return ret;
 	}
 	b->backend = NULL;	/* the device owns it now */
-	blockdev_clear(b);
+	machine_blockdev_clear(b);
 	s->dev_id = xstrdup(d->id);
 	log_info("device %s plugged into virtio-blk slot %d", d->id,
 		 slot - MICROVM_VIRTIO_BLK_SLOT0);
@@ -194,7 +138,6 @@ int microvm_device_del(struct machine *m, const char *id, char *err,
 		       size_t errlen)
 {
 	struct microvm *mv = m->priv;
-	char data[600];
 
 	for (unsigned int i = 0; i < MICROVM_VIRTIO_SLOTS; i++) {
 		struct microvm_slot *s = &mv->slots[i];
@@ -204,11 +147,7 @@ int microvm_device_del(struct machine *m, const char *id, char *err,
 			break;
 		free(s->dev_id);
 		s->dev_id = NULL;
-		if (m->qmp) {	/* ids are checked by valid_id(): no escaping */
-			snprintf(data, sizeof(data),
-				 "{\"device\":\"%s\",\"path\":\"%s\"}", id, id);
-			qmp_server_emit_event(m->qmp, "DEVICE_DELETED", data);
-		}
+		machine_emit_device_deleted(m, id, id);
 		log_info("device %s unplugged from slot %u", id, i);
 		return 0;
 	}

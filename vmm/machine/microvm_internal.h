@@ -10,6 +10,8 @@
 #include "vmm/arch/arch.h"
 #include "vmm/boot/boot.h"
 #include "vmm/irq/irq.h"
+#include "vmm/machine/console_ports.h"
+#include "vmm/machine/hotplug_common.h"
 #include "vmm/machine/microvm_memmap.h"
 
 struct block_backend;
@@ -25,7 +27,6 @@ struct virtio_mmio;
 
 #define MICROVM_CMDLINE_MAX 4096
 #define MICROVM_MAX_BLOCKDEVS 16
-#define MICROVM_MAX_CONSOLE_PORTS 31
 
 struct microvm_slot {
 	struct irq_line irq;
@@ -35,12 +36,6 @@ struct microvm_slot {
 	char *dev_id;			/* NULL while the slot is empty */
 };
 
-/* A blockdev-add'ed backend waiting for device_add. */
-struct microvm_blockdev {
-	char *node_name;
-	struct block_backend *backend;
-	bool readonly;
-};
 
 struct microvm {
 	struct arch_ram_layout ram;
@@ -51,9 +46,8 @@ struct microvm {
 	struct i8042 *i8042;
 	struct debug_exit *debug_exit;
 	struct microvm_slot slots[MICROVM_VIRTIO_SLOTS];
-	struct microvm_blockdev blockdevs[MICROVM_MAX_BLOCKDEVS];
-	struct chardev *console_chr[MICROVM_MAX_CONSOLE_PORTS];
-	unsigned int nr_console_chr;
+	struct machine_blockdev blockdevs[MICROVM_MAX_BLOCKDEVS];
+	struct machine_console console;
 	struct boot_info boot;
 	char cmdline[MICROVM_CMDLINE_MAX];
 };

@@ -57,8 +57,8 @@ int qmp_cmd_cont(struct qmp_req *r)
 
 int qmp_cmd_system_reset(struct qmp_req *r)
 {
-	/* microvm as StratoVirt: no reset path, the VM is destroyed. */
-	machine_request_shutdown(r->m, SHUTDOWN_HOST_QMP_RESET, 0);
+	/* q35: in place (RESET event); microvm: the VM is destroyed. */
+	machine_request_reset(r->m, false);
 	return 0;
 }
 
@@ -69,7 +69,10 @@ int qmp_cmd_system_powerdown(struct qmp_req *r)
 	 * once as StratoVirt does on x86.
 	 */
 	qmp_server_emit_event(r->ss->s, "POWERDOWN", NULL);
-	machine_request_shutdown(r->m, SHUTDOWN_GUEST_POWEROFF, 0);
+	if (r->m->ops && r->m->ops->powerdown)
+		r->m->ops->powerdown(r->m);	/* q35: ACPI power button */
+	else
+		machine_request_shutdown(r->m, SHUTDOWN_GUEST_POWEROFF, 0);
 	return 0;
 }
 

@@ -87,11 +87,42 @@ int arch_write_boot_tables(const struct gmem *m)
 	return ret;
 }
 
+/* Power-on state of a real-mode segment register. */
+static void real_seg(struct kvm_segment *s, uint16_t sel, uint32_t base,
+		     uint8_t type)
+{
+	memset(s, 0, sizeof(*s));
+	s->selector = sel;
+	s->base = base;
+	s->limit = 0xffff;
+	s->type = type;
+	s->present = 1;
+	s->s = 1;
+}
+
+/* The architectural reset state: CS:IP = F000:FFF0, base FFFF0000. */
+static void reset_sregs(struct kvm_sregs *s)
+{
+	real_seg(&s->cs, 0xf000, 0xffff0000u, 0xb);
+	real_seg(&s->ds, 0, 0, 0x3);
+	s->es = s->fs = s->gs = s->ss = s->ds;
+	s->gdt.base = s->idt.base = 0;
+	s->gdt.limit = s->idt.limit = 0xffff;
+	s->cr0 = X86_CR0_ET | 0x60000000ull;	/* CD | NW */
+	s->cr2 = s->cr3 = s->cr4 = 0;
+	s->efer = 0;
+}
+
 void x86_boot_regs(const struct boot_info *bi, struct kvm_regs *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->rflags = X86_RFLAGS_FIXED;
 	r->rip = bi->entry;
+	if (bi->mode == BOOT_MODE_RESET) {
+		r->rip = 0xfff0;
+		r->rdx = 0x600;		/* family 6: what CPUs report on reset */
+		return;
+	}
 	if (bi->mode == BOOT_MODE_PVH32) {
 		r->rbx = bi->params_gpa;
 		return;
@@ -108,6 +139,10 @@ void x86_boot_sregs(const struct boot_info *bi, struct kvm_sregs *s)
 	uint16_t cs = pvh ? X86_SEL_CODE32 : X86_SEL_CODE64;
 	struct kvm_segment data;
 
+	if (bi->mode == BOOT_MODE_RESET) {
+		reset_sregs(s);
+		return;
+	}
 	x86_boot_gdt(gdt);
 	s->gdt.base = X86_GDT_GPA;
 	s->gdt.limit = sizeof(gdt) - 1;

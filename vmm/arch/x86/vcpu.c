@@ -123,6 +123,45 @@ int arch_vcpu_init(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
 	return ret;
 }
 
+/* LAPIC power-on state: keep ID and version, mask every LVT. */
+static int reset_lapic(struct kvm_vcpu *vcpu)
+{
+	struct kvm_lapic_state l;
+	uint32_t id, ver, masked = 0x10000, svr = 0xff, dfr = 0xffffffffu;
+	int ret = kvm_vcpu_get_lapic(vcpu, &l);
+
+	if (ret < 0)
+		return ret;
+	memcpy(&id, &l.regs[0x20], 4);
+	memcpy(&ver, &l.regs[0x30], 4);
+	memset(&l, 0, sizeof(l));
+	memcpy(&l.regs[0x20], &id, 4);
+	memcpy(&l.regs[0x30], &ver, 4);
+	memcpy(&l.regs[0xe0], &dfr, 4);
+	memcpy(&l.regs[0xf0], &svr, 4);
+	for (unsigned int r = 0x320; r <= 0x370; r += 0x10)
+		memcpy(&l.regs[r], &masked, 4);
+	return kvm_vcpu_set_lapic(vcpu, &l);
+}
+
+int arch_vcpu_reset(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
+		    unsigned int nr_cpus, const struct boot_info *bi)
+{
+	static const struct boot_info power_on = { .mode = BOOT_MODE_RESET };
+	unsigned int id = kvm_vcpu_id(vcpu);
+	int ret = reset_lapic(vcpu);
+
+	if (ret == 0)
+		ret = setup_boot_regs(vcpu, id == 0 && bi ? bi : &power_on);
+	if (ret == 0)
+		ret = kvm_vcpu_set_mp_state(vcpu, id == 0 ?
+					    KVM_MP_STATE_RUNNABLE :
+					    KVM_MP_STATE_INIT_RECEIVED);
+	if (ret == 0)
+		ret = arch_vcpu_init(vm, vcpu, nr_cpus, NULL);
+	return ret;
+}
+
 static void dump_code(const struct gmem *m, const struct kvm_sregs *s,
 		      uint64_t linear, char *out, size_t size)
 {
