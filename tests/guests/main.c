@@ -94,6 +94,7 @@ void test_pcibar(void);
 void test_msix(void);
 void test_vpciblk(void);
 void test_pwrbtn(void);
+void test_pciehp(void);
 
 static const struct {
 	const char *name;
@@ -122,6 +123,7 @@ static const struct {
 	{ "msix", test_msix, 1 },
 	{ "vpciblk", test_vpciblk, 1 },
 	{ "pwrbtn", test_pwrbtn, 1 },
+	{ "pciehp", test_pciehp, 1 },
 };
 
 void svtest_main(u64 kind, u64 ptr)

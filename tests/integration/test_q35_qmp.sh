@@ -3,7 +3,9 @@
 # reset through i8042 / 0xCF9 -> RESET event, the guest boots again, the
 # VMM runs on), -no-reboot (a guest reset ends the VM), system_powerdown as
 # the ACPI power button that the guest (svtest=pwrbtn) sees and answers
-# with an S5 poweroff, and the same power button on QEMU -M q35 as the
+# with an S5 poweroff, PCIe native hot-plug into a pcie-root-port
+# (device_add / device_del with the guest's svtest=pciehp answering as
+# Linux's pciehp does), and the same power button on QEMU -M q35 as the
 # reference.
 #
 #   tests/integration/test_q35_qmp.sh VMM GUEST_BZIMAGE [QMP_CLIENT]
@@ -173,6 +175,44 @@ t_powerdown() { # LABEL start-command...
 	fi
 }
 
+t_hotplug() {
+	truncate -s 1M "$TMP/hp.img"
+	ours hp "svtest=pciehp svhp.slot=3" -no-reboot \
+		-device pcie-root-port,id=rp1,port=0x8,chassis=1,bus=pcie.0,addr=0x3 || return
+	if ! wait_for "$TMP/hp.out" '^pciehp: ready' 1 60; then
+		fail "hot-plug: the guest never armed the slot"
+		kill -9 "$PID"; PID=
+		return
+	fi
+	out=$(qn "$SOCK" "{\"execute\":\"blockdev-add\",\"arguments\":{\"node-name\":\"hp0\",\"file\":{\"driver\":\"file\",\"filename\":\"$TMP/hp.img\"},\"cache\":{\"direct\":false}}}")
+	check "hot-plug: blockdev-add" '{"return":{}}' "$out"
+	out=$(qn "$SOCK" '{"execute":"device_add","arguments":{"id":"hpblk","driver":"virtio-blk-pci","drive":"hp0","bus":"pcie.0"}}')
+	case $out in
+	*GenericError*pcie-root-port*) pass "hot-plug: device_add onto pcie.0 refused (needs a root port)" ;;
+	*) fail "hot-plug: device_add onto pcie.0: $out" ;;
+	esac
+	out=$(qn "$SOCK" '{"execute":"device_add","arguments":{"id":"hpblk","driver":"virtio-blk-pci","drive":"hp0","bus":"rp1","addr":"0x0"}}')
+	check "hot-plug: device_add virtio-blk-pci into rp1" '{"return":{}}' "$out"
+	if wait_for "$TMP/hp.out" '^pciehp: added 1af4:1042' 1 60; then
+		pass "hot-plug: the guest saw presence detect and found 1af4:1042 behind the port"
+	else
+		fail "hot-plug: the guest did not see the new function"
+	fi
+	out=$(qn "$SOCK" '{"execute":"device_add","arguments":{"id":"hpblk2","driver":"virtio-blk-pci","drive":"hp0","bus":"rp1"}}')
+	case $out in
+	*GenericError*) pass "hot-plug: a second device_add (drive taken, port busy) is refused" ;;
+	*) fail "hot-plug: second device_add: $out" ;;
+	esac
+	out=$(qn -t 60 -e 1 "$SOCK" '{"execute":"device_del","arguments":{"id":"hpblk"}}' | no_ts)
+	check "hot-plug: device_del, then DEVICE_DELETED once the guest powered the slot off" \
+		"$(printf '%s\n%s' '{"return":{}}' '{"event":"DEVICE_DELETED","data":{"device":"hpblk","path":"/machine/peripheral/hpblk"},"timestamp":{}}')" \
+		"$out"
+	wait_exit 60
+	check "hot-plug: the guest saw the button, powered off, found the slot empty" 0 "$RC"
+	grep -q '^pciehp: removed' "$TMP/hp.out" && grep -q '^TEST: PASS' "$TMP/hp.out" ||
+		fail "hot-plug: guest output: $(tail -n 2 "$TMP/hp.out" | tr '\n' ' ')"
+}
+
 t_qemu_powerdown() {
 	if ! command -v qemu-system-x86_64 > /dev/null; then
 		skip "QEMU q35 power button reference: qemu-system-x86_64 missing"
@@ -202,6 +242,7 @@ t_no_reboot
 t_powerdown "q35 power button" "$VMM" -machine q35 -kernel "$KERNEL" \
 	-smp 1 -m 256 -append "console=ttyS0 svtest=pwrbtn" -serial stdio \
 	-qmp "unix:$SOCK,server,nowait"
+t_hotplug
 t_qemu_powerdown
 summary q35-qmp
 [ "$T_FAIL" -eq 0 ]

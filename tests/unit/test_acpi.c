@@ -208,6 +208,8 @@ static void test_iasl(void **state)
 		 "{ cat log; exit 1; }; done && "
 		 "grep -q 'Name (_PRT, Package (0x80)' DSDT.dsl && "
 		 "grep -q 'PNP0A08' DSDT.dsl && grep -q '_S5_' DSDT.dsl && "
+		 "grep -q 'Method (_OSC, 4' DSDT.dsl && "
+		 "grep -q 'Return (Arg3)' DSDT.dsl && "
 		 "grep -q 'Pm1aControlBlockAddress\\|PM1A Control Block Address' "
 		 "FACP.dsl && grep -qi 'Base Address : 00000000B0000000' "
 		 "MCFG.dsl", dir);

@@ -14,6 +14,7 @@
 #define OP_SCOPE 0x10
 #define OP_BUFFER 0x11
 #define OP_PACKAGE 0x12
+#define OP_METHOD 0x14
 #define OP_EXT 0x5b
 #define OP_DEVICE 0x82
 #define OP_DUAL 0x2e
@@ -144,6 +145,14 @@ void aml_device(struct aml *a, const char *name)
 	aml_byte(a, OP_DEVICE);
 	open_pkg(a);
 	aml_namestring(a, name);
+}
+
+void aml_method(struct aml *a, const char *name, uint8_t nargs)
+{
+	aml_byte(a, OP_METHOD);
+	open_pkg(a);
+	aml_namestring(a, name);
+	aml_byte(a, nargs & 7);	/* not serialized, sync level 0 */
 }
 
 void aml_package(struct aml *a, uint8_t nr)

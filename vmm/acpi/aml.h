@@ -31,6 +31,8 @@ uint32_t aml_eisaid(const char *id);
 void aml_scope(struct aml *a, const char *name);
 void aml_device(struct aml *a, const char *name);
 void aml_package(struct aml *a, uint8_t nr);
+/* Method(name, nargs) { ... }: the body follows, aml_close() ends it. */
+void aml_method(struct aml *a, const char *name, uint8_t nargs);
 /* Buffer: data follow, closed with aml_close_buffer (writes its size). */
 void aml_buffer_open(struct aml *a);
 void aml_buffer_close(struct aml *a);

@@ -65,6 +65,20 @@ static void pci0_prt(struct aml *a)
 	aml_close(a);
 }
 
+/*
+ * _OSC hands every PCIe feature the OS asks for to the OS (native hot-plug
+ * of the root ports, PME, AER): the capabilities buffer comes back as is,
+ * no error bits in its first dword. Without it Linux keeps pciehp off.
+ */
+static void pci0_osc(struct aml *a)
+{
+	static const uint8_t ret_arg3[] = { 0xa4, 0x6b };	/* Return(Arg3) */
+
+	aml_method(a, "_OSC", 4);
+	aml_bytes(a, ret_arg3, sizeof(ret_arg3));
+	aml_close(a);
+}
+
 static void pci0(struct aml *a, const struct acpi_cfg *c)
 {
 	aml_device(a, "PCI0");
@@ -82,6 +96,7 @@ static void pci0(struct aml *a, const struct acpi_cfg *c)
 	aml_int(a, c->bus_start);
 	pci0_crs(a, c);
 	pci0_prt(a);
+	pci0_osc(a);
 	aml_device(a, "LPC_");
 	aml_name(a, "_ADR");
 	aml_int(a, 0x001f0000);

@@ -98,6 +98,7 @@ struct hotplug_device {
 	const char *drive;	/* node-name of a blockdev */
 	const char *addr;	/* slot index, NULL = first free */
 	const char *serial;
+	const char *bus;	/* q35: the pcie-root-port's id */
 };
 
 struct machine_ops {

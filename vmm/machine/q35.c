@@ -170,6 +170,7 @@ static int q35_create(struct machine *m)
 
 	m->priv = q;
 	q->m = m;
+	q->unplug_efd = -1;
 	pthread_mutex_init(&q->intx_lock, NULL);
 	ret = kvm_vm_create(Q35_KVM_TSS_BASE, &m->vm);
 	if (ret == 0)

@@ -56,7 +56,8 @@ struct q35_pci_dev {
 	struct pci_root_port *rp;
 	struct irq_line intx;
 	bool intx_level;		/* under q35.intx_lock */
-	bool unplugging;
+	struct q35 *q;			/* for the unplug callback */
+	bool unplugged;			/* atomic: the guest let it go */
 };
 
 /* A level PCI INTx line shared by several functions (wired OR). */
@@ -98,6 +99,7 @@ struct q35 {
 	bool firmware;		/* pflash unit 0: boot from the reset vector */
 	struct boot_info boot;
 	struct boot_source *boot_src;	/* direct boot: reloaded on reset */
+	int unplug_efd;			/* root port unplugs -> event loop */
 };
 
 /* q35_pci.c */
@@ -105,6 +107,11 @@ int q35_create_pci(struct machine *m, struct q35 *q) SV_MUST_CHECK;
 void q35_destroy_pci(struct machine *m, struct q35 *q);
 void q35_flush_pci(struct q35 *q);
 struct q35_pci_dev *q35_find_dev(struct q35 *q, const char *id);
+int q35_msi_signal(void *opaque, uint64_t addr, uint32_t data);
+/* device_add: a virtio-blk-pci on the backend b into root port index. */
+int q35_hotplug_blk(struct machine *m, struct q35 *q,
+		    const struct hotplug_device *hd, int port,
+		    struct machine_blockdev *b) SV_MUST_CHECK;
 void q35_free_dev(struct q35 *q, struct q35_pci_dev *d);
 
 /* q35_ports.c: pcie-root-port and hot-plug */

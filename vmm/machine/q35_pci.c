@@ -22,7 +22,7 @@
 
 #define LPC_SLOT 0x1f
 
-static int msi_signal(void *opaque, uint64_t addr, uint32_t data)
+int q35_msi_signal(void *opaque, uint64_t addr, uint32_t data)
 {
 	struct machine *m = opaque;
 
@@ -151,7 +151,7 @@ static int wrap_virtio(struct machine *m, struct q35 *q,
 {
 	struct virtio_pci_args a = {
 		.dev = vdev, .intx = &d->intx,
-		.signal = msi_signal, .signal_opaque = m,
+		.signal = q35_msi_signal, .signal_opaque = m,
 	};
 
 	d->kind = Q35_DEV_VIRTIO;
@@ -229,6 +229,39 @@ static int create_one(struct machine *m, struct q35 *q,
 	return ret;
 }
 
+int q35_hotplug_blk(struct machine *m, struct q35 *q,
+		    const struct hotplug_device *hd, int port,
+		    struct machine_blockdev *b)
+{
+	struct q35_pci_dev *d = new_dev(q);
+	struct virtio_blk_args a = {
+		.id = hd->id, .backend = b->backend, .readonly = b->readonly,
+		.serial = hd->serial,
+	};
+	struct virtio_dev *vdev;
+	int ret;
+
+	if (!d)
+		return -ENOSPC;
+	d->port = port;
+	d->devfn = PCI_DEVFN(0, 0);
+	intx_init(q, d);
+	ret = virtio_blk_create(&a, &vdev);
+	if (ret < 0) {
+		memset(d, 0, sizeof(*d));
+		return ret;
+	}
+	b->backend = NULL;	/* the device owns it now */
+	machine_blockdev_clear(b);
+	d->id = xstrdup(hd->id);
+	ret = wrap_virtio(m, q, d, vdev);
+	if (ret == 0)
+		ret = attach(q, d, virtio_pci_pci_dev(d->vpci), true);
+	if (ret < 0)
+		q35_free_dev(q, d);
+	return ret;
+}
+
 static bool skip_driver(const char *driver)
 {
 	return !strcmp(driver, "isa-debug-exit") ||
@@ -267,7 +300,10 @@ void q35_flush_pci(struct q35 *q)
 	}
 }
 
-/* Undo one function: off the bus, transport, device, INTx level. */
+/*
+ * Undo one function: off the bus (a root port has removed its own already,
+ * or is being torn down), transport, device, INTx level.
+ */
 void q35_free_dev(struct q35 *q, struct q35_pci_dev *d)
 {
 	if (d->vpci) {

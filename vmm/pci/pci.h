@@ -71,7 +71,16 @@ struct pci_dev_ops {
 	void (*cfg_write)(struct pci_dev *dev, uint32_t off, uint32_t val,
 			  unsigned int len);
 	void (*reset)(struct pci_dev *dev);
+	/*
+	 * Optional: called by the root complex with its lock dropped after
+	 * a guest config write to this device and after pci_root_reset(),
+	 * for work that must not run under the lock (completion callbacks).
+	 */
+	void (*unlocked_work)(struct pci_dev *dev);
 };
+
+/* Functions of device 0 on a bridge's secondary bus (PCIe downstream). */
+#define PCI_SEC_FUNCS		8
 
 struct pci_dev {
 	uint8_t cfg[PCI_CFG_SIZE];
@@ -85,6 +94,12 @@ struct pci_dev {
 	uint16_t next_ecap;		/* next free extended cap offset */
 	bool is_bridge;
 	const char *name;
+	/*
+	 * Bridges only: PCI_SEC_FUNCS entries, the functions of device 0 on
+	 * the secondary bus (NULL = empty), or NULL for no downstream
+	 * devices. Owned by the bridge; changed under the root lock.
+	 */
+	struct pci_dev **secondary;
 };
 
 /* Zeroes *dev (set name, ops and opaque afterwards). */

@@ -17,6 +17,7 @@ int pci_root_init(struct pci_root *root, uint64_t mmio64_base)
 	root->cf8 = 0;
 	root->mmio64_base = mmio64_base;
 	pthread_mutex_init(&root->lock, NULL);
+	pthread_rwlock_init(&root->bar_lock, NULL);
 	pci_dev_init(&root->mch, PCI_VENDOR_INTEL, PCI_MCH_DEVICE_ID, 0x060000,
 		     PCI_HEADER_TYPE_NORMAL);
 	root->mch.name = "mch";
@@ -30,7 +31,14 @@ int pci_root_init(struct pci_root *root, uint64_t mmio64_base)
 
 void pci_root_fini(struct pci_root *root)
 {
+	pthread_rwlock_destroy(&root->bar_lock);
 	pthread_mutex_destroy(&root->lock);
+}
+
+void pci_root_sync(struct pci_root *root)
+{
+	pthread_rwlock_wrlock(&root->bar_lock);
+	pthread_rwlock_unlock(&root->bar_lock);
 }
 
 int pci_root_add(struct pci_root *root, struct pci_dev *dev, uint8_t devfn)
@@ -56,33 +64,89 @@ void pci_root_remove(struct pci_root *root, uint8_t devfn)
 	if (root->devs[devfn] != &root->mch && root->devs[devfn] != &root->lpc)
 		root->devs[devfn] = NULL;
 	pthread_mutex_unlock(&root->lock);
+	pci_root_sync(root);
 }
 
 void pci_root_reset(struct pci_root *root)
 {
-	unsigned int i;
+	struct pci_dev *work[256];
+	unsigned int i, n = 0;
 
 	pthread_mutex_lock(&root->lock);
-	for (i = 0; i < 256; i++)
-		if (root->devs[i])
-			pci_dev_reset(root->devs[i]);
+	for (i = 0; i < 256; i++) {
+		struct pci_dev *dev = root->devs[i];
+
+		if (!dev)
+			continue;
+		pci_dev_reset(dev);
+		if (dev->ops && dev->ops->unlocked_work)
+			work[n++] = dev;
+	}
 	root->cf8 = 0;
 	pthread_mutex_unlock(&root->lock);
+	for (i = 0; i < n; i++)
+		work[i]->ops->unlocked_work(work[i]);
 }
 
-/* A function > 0 is only visible when function 0 is multi-function. */
-static struct pci_dev *lookup(struct pci_root *root, uint32_t bdf)
-{
-	uint8_t devfn = (uint8_t)bdf;
-	struct pci_dev *f0;
+#define MAX_BRIDGE_DEPTH	8
 
-	if (bdf >> 8)
-		return NULL;	/* no secondary buses yet */
-	f0 = root->devs[devfn & ~7u];
+/* A function > 0 is only visible when function 0 is multi-function. */
+static struct pci_dev *fn_visible(struct pci_dev *const *devs, uint8_t devfn)
+{
+	struct pci_dev *f0 = devs[devfn & ~7u];
+
 	if ((devfn & 7) && (!f0 ||
 			    !(f0->cfg[PCI_HEADER_TYPE] & PCI_HEADER_MULTIFUNC)))
 		return NULL;
-	return root->devs[devfn];
+	return devs[devfn];
+}
+
+/* Does bridge br forward type-1 config cycles for bus? */
+static bool bridge_claims(const struct pci_dev *br, unsigned int bus)
+{
+	uint8_t sec = br->cfg[PCI_SECONDARY_BUS];
+
+	return br->is_bridge && br->secondary && sec && bus >= sec &&
+	       bus <= br->cfg[PCI_SUBORDINATE_BUS];
+}
+
+/*
+ * Below a bridge: its secondary bus has only device 0 (PCIe downstream
+ * port), other buses of its range are searched in bridges behind it.
+ */
+static struct pci_dev *lookup_below(struct pci_dev *br, unsigned int bus,
+				    uint8_t devfn, unsigned int depth)
+{
+	unsigned int i;
+
+	if (bus == br->cfg[PCI_SECONDARY_BUS])
+		return devfn < PCI_SEC_FUNCS ?
+		       fn_visible(br->secondary, devfn) : NULL;
+	if (depth >= MAX_BRIDGE_DEPTH)
+		return NULL;
+	for (i = 0; i < PCI_SEC_FUNCS; i++) {
+		struct pci_dev *d = fn_visible(br->secondary, (uint8_t)i);
+
+		if (d && bridge_claims(d, bus))
+			return lookup_below(d, bus, devfn, depth + 1);
+	}
+	return NULL;
+}
+
+static struct pci_dev *lookup(struct pci_root *root, uint32_t bdf)
+{
+	unsigned int bus = (bdf >> 8) & 0xff, i;
+	uint8_t devfn = (uint8_t)bdf;
+
+	if (!bus)
+		return fn_visible(root->devs, devfn);
+	for (i = 0; i < 256; i++) {
+		struct pci_dev *d = fn_visible(root->devs, (uint8_t)i);
+
+		if (d && bridge_claims(d, bus))
+			return lookup_below(d, bus, devfn, 1);
+	}
+	return NULL;
 }
 
 uint32_t pci_root_cfg_read(struct pci_root *root, uint32_t bdf_off,
@@ -102,13 +166,20 @@ uint32_t pci_root_cfg_read(struct pci_root *root, uint32_t bdf_off,
 void pci_root_cfg_write(struct pci_root *root, uint32_t bdf_off, uint32_t val,
 			unsigned int len)
 {
+	void (*work)(struct pci_dev *dev) = NULL;
 	struct pci_dev *dev;
 
 	pthread_mutex_lock(&root->lock);
 	dev = lookup(root, bdf_off >> 12);
-	if (dev)
+	if (dev) {
 		pci_cfg_write(dev, bdf_off & 0xfff, val, len);
+		if (dev->ops)
+			work = dev->ops->unlocked_work;
+	}
 	pthread_mutex_unlock(&root->lock);
+	/* Devices with this hook (root ports) are never freed at runtime. */
+	if (work)
+		work(dev);
 }
 
 static bool len_ok(unsigned int len)
@@ -196,30 +267,83 @@ const struct bus_ops pci_root_cf8_ops = {
 };
 
 /* BAR windows: dispatch to the BAR that decodes the address. */
-static bool find_bar(struct pci_root *root, uint64_t addr, bool io,
-		     const struct pci_bar **out, uint64_t *bar_off)
+static bool dev_bar_hit(struct pci_dev *dev, uint64_t addr, bool io,
+			const struct pci_bar **out, uint64_t *bar_off)
 {
-	unsigned int i, b;
+	unsigned int b;
 
-	for (i = 0; i < 256; i++) {
-		struct pci_dev *dev = root->devs[i];
+	for (b = 0; b < PCI_NUM_BARS; b++) {
+		const struct pci_bar *bar = &dev->bars[b];
+		uint64_t base = pci_bar_addr(dev, b);
+
+		if (!base || !bar->ops || !!(bar->flags & PCI_BAR_IO) != io ||
+		    addr < base || addr - base >= bar->size)
+			continue;
+		*out = bar;
+		*bar_off = addr - base;
+		return true;
+	}
+	return false;
+}
+
+static bool in_range(uint64_t addr, uint64_t base, uint64_t limit)
+{
+	return base <= limit && addr >= base && addr <= limit;
+}
+
+/* Does bridge br forward this memory or I/O address to its secondary? */
+static bool bridge_forwards(const struct pci_dev *br, uint64_t addr, bool io)
+{
+	uint16_t cmd = pci_get_word(br, PCI_COMMAND);
+	uint64_t base, limit;
+
+	if (io) {
+		base = (uint64_t)(br->cfg[0x1c] & 0xf0) << 8 |
+		       (uint64_t)pci_get_word(br, 0x30) << 16;
+		limit = (uint64_t)(br->cfg[0x1d] & 0xf0) << 8 |
+			(uint64_t)pci_get_word(br, 0x32) << 16 | 0xfff;
+		return (cmd & PCI_COMMAND_IO) && in_range(addr, base, limit);
+	}
+	if (!(cmd & PCI_COMMAND_MEMORY))
+		return false;
+	base = (uint64_t)(pci_get_word(br, 0x20) & 0xfff0) << 16;
+	limit = (uint64_t)(pci_get_word(br, 0x22) & 0xfff0) << 16 | 0xfffff;
+	if (in_range(addr, base, limit))
+		return true;
+	base = (uint64_t)(pci_get_word(br, 0x24) & 0xfff0) << 16 |
+	       (uint64_t)pci_get_long(br, 0x28) << 32;
+	limit = (uint64_t)(pci_get_word(br, 0x26) & 0xfff0) << 16 | 0xfffff |
+		(uint64_t)pci_get_long(br, 0x2c) << 32;
+	return in_range(addr, base, limit);
+}
+
+/* Devices behind a bridge are reached only through its windows. */
+static bool find_bar_in(struct pci_dev *const *devs, unsigned int n,
+			uint64_t addr, bool io, const struct pci_bar **out,
+			uint64_t *bar_off, unsigned int depth)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct pci_dev *dev = devs[i];
 
 		if (!dev)
 			continue;
-		for (b = 0; b < PCI_NUM_BARS; b++) {
-			const struct pci_bar *bar = &dev->bars[b];
-			uint64_t base = pci_bar_addr(dev, b);
-
-			if (!base || !bar->ops ||
-			    !!(bar->flags & PCI_BAR_IO) != io ||
-			    addr < base || addr - base >= bar->size)
-				continue;
-			*out = bar;
-			*bar_off = addr - base;
+		if (dev_bar_hit(dev, addr, io, out, bar_off))
 			return true;
-		}
+		if (dev->is_bridge && dev->secondary &&
+		    depth < MAX_BRIDGE_DEPTH && bridge_forwards(dev, addr, io) &&
+		    find_bar_in(dev->secondary, PCI_SEC_FUNCS, addr, io, out,
+				bar_off, depth + 1))
+			return true;
 	}
 	return false;
+}
+
+static bool find_bar(struct pci_root *root, uint64_t addr, bool io,
+		     const struct pci_bar **out, uint64_t *bar_off)
+{
+	return find_bar_in(root->devs, 256, addr, io, out, bar_off, 0);
 }
 
 static void win_access(struct pci_root *root, uint64_t addr, bool io,
@@ -229,22 +353,24 @@ static void win_access(struct pci_root *root, uint64_t addr, bool io,
 	uint64_t off = 0;
 	bool found;
 
+	pthread_rwlock_rdlock(&root->bar_lock);
 	pthread_mutex_lock(&root->lock);
 	found = find_bar(root, addr, io, &bar, &off);
 	pthread_mutex_unlock(&root->lock);
 	/*
-	 * The device's handler runs unlocked (it may raise interrupts); BAR
-	 * descriptors live as long as the device is on the bus.
+	 * The device's handler runs without the config lock (it may raise
+	 * interrupts); bar_lock keeps a device removed meanwhile alive until
+	 * the handler returns (pci_root_sync()).
 	 */
 	if (found && off + len <= bar->size) {
 		if (rdata && bar->ops->read)
 			bar->ops->read(bar->opaque, off, rdata, len);
 		else if (wdata && bar->ops->write)
 			bar->ops->write(bar->opaque, off, wdata, len);
-		return;
-	}
-	if (rdata)
+	} else if (rdata) {
 		memset(rdata, 0xff, len);
+	}
+	pthread_rwlock_unlock(&root->bar_lock);
 }
 
 static void m32_read(void *opaque, uint64_t off, void *data, unsigned int len)

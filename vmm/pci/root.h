@@ -3,6 +3,13 @@
  * PCIe root complex of the q35 machine: bus 0 with the MCH host bridge at
  * 00:0.0 and ICH9 LPC at 00:1f.0, config access through CF8/CFC and ECAM,
  * and the MMIO/PIO windows in which guest-programmed BARs decode.
+ *
+ * Buses N > 0 are reached through bridges on bus 0 (pcie-root-port,
+ * root_port.h): a config access to bus N goes to the bridge whose
+ * secondary..subordinate range holds N; on its secondary bus only device 0
+ * exists. BAR accesses reach a device behind a bridge only when the
+ * bridge's command register and I/O, memory or prefetchable window
+ * forward the address.
  */
 #ifndef SV_VMM_PCI_ROOT_H
 #define SV_VMM_PCI_ROOT_H
@@ -34,7 +41,10 @@ struct pci_root {
 	struct pci_dev lpc;
 	uint32_t cf8;
 	uint64_t mmio64_base;
-	pthread_mutex_t lock;		/* config space and BAR decode */
+	/* Config space, BAR decode, and the slots of bridges behind bus 0. */
+	pthread_mutex_t lock;
+	/* Held for reading around each BAR handler call (see pci_root_sync). */
+	pthread_rwlock_t bar_lock;
 };
 
 /* Creates bus 0 with MCH + LPC; mmio64_base: start of the 64-bit window. */
@@ -47,7 +57,14 @@ int pci_root_register(struct pci_root *root, struct bus *pio,
  * is allowed, but the slot's function 0 must not be single-function. */
 int pci_root_add(struct pci_root *root, struct pci_dev *dev,
 		 uint8_t devfn) SV_MUST_CHECK;
+/* Takes a device off bus 0 and waits like pci_root_sync(). */
 void pci_root_remove(struct pci_root *root, uint8_t devfn);
+/*
+ * Wait until every BAR handler call that started before this call has
+ * returned: after taking a device off the bus, call this before freeing
+ * it. Never from a BAR handler. (Root ports do it before their done().)
+ */
+void pci_root_sync(struct pci_root *root);
 void pci_root_reset(struct pci_root *root);
 
 /* Config access as the guest does it, for the handlers and for tests. */

@@ -116,6 +116,7 @@ int qmp_cmd_device_add(struct qmp_req *r)
 		.drive = qmp_arg_str(r, "drive"),
 		.addr = qmp_arg_str(r, "addr"),
 		.serial = qmp_arg_str(r, "serial"),
+		.bus = qmp_arg_str(r, "bus"),
 	};
 	char err[256] = "";
 
