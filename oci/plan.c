@@ -390,6 +390,15 @@ static int plan_firmware(struct vm_plan *p, const struct oci_spec *s,
 				OCI_ANNO_MACHINE);
 		return 0;
 	}
+	if (code && !strcmp(code, "none")) {
+		/* Direct kernel boot on q35: no pflash, ACPI from the VMM. */
+		if (!p->kernel || vars)
+			return sv_err_set(e, EINVAL,
+					  "annotation %s=none needs a kernel "
+					  "and no %s", OCI_ANNO_FW_CODE,
+					  OCI_ANNO_FW_VARS);
+		return 0;
+	}
 	ret = set_str(&p->firmware_code, code ? code : d->firmware_code, e);
 	if (ret == 0)
 		ret = set_str(&p->firmware_vars, vars ? vars : d->firmware_vars,
@@ -526,6 +535,10 @@ static void argv_fill(struct argv_buf *b, const struct vm_plan *p,
 	arg_push(b, "%s", a->binary ? a->binary : "stratovirt");
 	arg_push(b, "-machine");
 	arg_push(b, "%s", oci_machine_name(p->machine));
+	/* q35 resets in place; a container ends when its VM reboots, as a
+	 * microvm does. */
+	if (p->machine == VM_MACHINE_Q35)
+		arg_push(b, "-no-reboot");
 	if (p->kernel) {
 		arg_push(b, "-kernel");
 		arg_push(b, "%s", p->kernel);

@@ -323,11 +323,15 @@ static int check_anno(const struct anno_rule *r, const char *v,
 				r->key, v, r->lo, r->hi);
 		return 0;
 	case ANNO_PATH:
+		/* firmware.code=none: q35 direct kernel boot */
+		if (!strcmp(r->key, OCI_ANNO_FW_CODE) && !strcmp(v, "none"))
+			return 0;
 		if (!oci_path_ok(v))
 			return sv_err_set(
 				e, EINVAL,
-				"annotation %s: \"%.64s\" is not an absolute path without ','",
-				r->key, v);
+				"annotation %s: \"%.64s\" is not an absolute path without ','%s",
+				r->key, v, strcmp(r->key, OCI_ANNO_FW_CODE) ?
+						   "" : " (or none)");
 		return 0;
 	case ANNO_PARAMS:
 		if (!oci_params_ok(v))

@@ -16,7 +16,7 @@ bench_q35() {
 		q35_ours=1
 	else
 		q35_ours=0
-		Q35_NOTE="ours: -machine q35 did not boot the test guest (not built yet)"
+		Q35_NOTE="ours: -machine q35 did not boot the test guest"
 	fi
 	for _ in $(seq "$RUNS"); do
 		[ $q35_ours = 1 ] && one ours_q35 ours_q35 "$APPEND_HELLO"

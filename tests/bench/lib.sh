@@ -32,7 +32,7 @@ qemu_q35() {
 }
 # ours_q35 APPEND PREFIX...: our standard VM, direct kernel boot.
 ours_q35() {
-	OURS_MACHINE=q35 ours "$@"
+	OURS_MACHINE=q35 OURS_EXTRA="$OURS_EXTRA -no-reboot" ours "$@"
 }
 
 # For the JSON record of how each measurement was taken.

@@ -109,5 +109,9 @@ refuse() {
 # shellcheck source=tests/shim/cases.sh
 . tests/shim/cases.sh
 
+# shellcheck source=tests/shim/q35.sh
+. tests/shim/q35.sh
+
 run_cases
+t_q35
 summary shim

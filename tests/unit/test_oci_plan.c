@@ -96,6 +96,12 @@ static const struct plan_case plan_cases[] = {
 	  VM_KIND_VM, VM_MACHINE_MICROVM, 1, 256, "/vmlinux", NULL,
 	  "console=ttyS0 reboot=k panic=1 pci=off root=/dev/vda ro",
 	  "/rootfs.ext4", false, true, NULL, NULL },
+	{ "q35 direct kernel boot: firmware none",
+	  ANNO("\"org.stratovirt.machine\":\"q35\","
+	       "\"org.stratovirt.firmware.code\":\"none\""),
+	  VM_KIND_CONTAINER, VM_MACHINE_Q35, 1, 256, DK, DI,
+	  "console=ttyS0 reboot=k panic=1 quiet", "/bundle/rootfs", true, false,
+	  NULL, NULL },
 	{ "vm raw image boots firmware on q35",
 	  ANNO("\"org.stratovirt.bundle\":\"vm\","
 	       "\"org.stratovirt.rootfs_image\":\"/raw.img\","
@@ -118,6 +124,10 @@ static const struct plan_err_case plan_err_cases[] = {
 	       "\"org.stratovirt.rootfs_image\":\"/x\""),
 	  "/b",
 	  "annotation org.stratovirt.bundle=vm without org.stratovirt.kernel boots firmware and needs org.stratovirt.machine=q35" },
+	{ ANNO("\"org.stratovirt.machine\":\"q35\",\"org.stratovirt.bundle\":\"vm\","
+	       "\"org.stratovirt.rootfs_image\":\"/x\","
+	       "\"org.stratovirt.firmware.code\":\"none\""), "/b",
+	  "annotation org.stratovirt.firmware.code=none needs a kernel and no org.stratovirt.firmware.vars" },
 	{ ANNO("\"org.stratovirt.firmware.code\":\"/c.fd\""), "/b",
 	  "annotation org.stratovirt.firmware.code: firmware needs org.stratovirt.machine=q35" },
 	{ "{" HEAD "}", "relative",
@@ -251,7 +261,7 @@ static const struct argv_case argv_cases[] = {
 	       "\"org.stratovirt.firmware.vars\":\"/VARS.fd\""),
 	  { "/usr/bin/stratovirt", "/s", NULL, "file,path=/s/console.log",
 	    extra_args },
-	  "/usr/bin/stratovirt -machine q35 -kernel /k -smp 1 -m 256m"
+	  "/usr/bin/stratovirt -machine q35 -no-reboot -kernel /k -smp 1 -m 256m"
 	  " -append 'console=ttyS0 reboot=k panic=1 root=/dev/vda rw'"
 	  " -drive file=/rootfs.raw,id=rootfs,readonly=off,direct=off"
 	  " -device virtio-blk-pci,drive=rootfs,id=rootfs,bus=pcie.0,addr=0x2"
