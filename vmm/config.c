@@ -308,13 +308,19 @@ static int set_machine_type(struct pctx *c, void *obj, const struct key_desc *d,
 
 	if (cfg_need_value(c, d, val) < 0)
 		return -EINVAL;
+	/* StratoVirt's aarch64 standard machine; the seed's direct kernel
+	 * boot command names it, and on x86 that is q35. */
+	if (!strcmp(val, "virt")) {
+		cfg->machine = MACHINE_Q35;
+		return 0;
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		if (!strcmp(val, names[i])) {
 			cfg->machine = (enum machine_type)i;
 			return 0;
 		}
 	}
-	return cfg_arg_err(c, "unknown machine type '%s' (microvm, q35, none)",
+	return cfg_arg_err(c, "unknown machine type '%s' (microvm, q35, virt, none)",
 			   val);
 }
 

@@ -16,6 +16,7 @@ void test_acpi(void);
 void test_fwcfg(void);
 void test_pflash(void);
 void test_pwrbtn(void);
+void sv_acpi_s5(void);
 
 #define ECAM_BASE 0xb0000000ull
 #define FLASH_TOP 0x100000000ull
@@ -321,4 +322,13 @@ void test_pwrbtn(void)
 	sv_puts("TEST: PASS\n");
 	outw(cnt, (u16)(s5 << 10 | 1 << 13));
 	sv_fail("pwrbtn: still running after S5");
+}
+
+void sv_acpi_s5(void)
+{
+	u16 evt, cnt;
+	int s5;
+
+	if (pm1_ports(&evt, &cnt, &s5))
+		outw(cnt, (u16)(s5 << 10 | 1 << 13));
 }

@@ -106,6 +106,14 @@ static const char seed_q35_raw[] =
 	"-drive file=/path/to/OVMF_VARS.fd,if=pflash,unit=1 "
 	"-qmp unix:/path/to/socket,server,nowait -serial stdio";
 
+/* "Boot with kernel directly" (the seed names aarch64's virt machine). */
+static const char seed_std_direct[] =
+	"-machine virt -kernel /path/to/kernel -smp 1 -m 2G "
+	"-append \"console=ttyS0 reboot=k panic=1 root=/dev/vda rw\" "
+	"-drive file=/path/to/rootfs,id=rootfs,readonly=off,direct=off "
+	"-device virtio-blk-pci,drive=rootfs,id=blk1,bus=pcie.0,addr=0x2 "
+	"-qmp unix:/path/to/socket,server,nowait -serial stdio";
+
 static void check_qmp_serial(const struct vmm_config *cfg)
 {
 	assert_int_equal(cfg->nr_qmp, 1);
@@ -196,6 +204,20 @@ static void test_seed_q35_kernel(void **state)
 	assert_string_equal(dev->bus, "pcie.0");
 	assert_int_equal(dev->slot, 2);
 	assert_int_equal(dev->func, 0);
+	check_qmp_serial(&cfg);
+	vmm_config_free(&cfg);
+}
+
+static void test_seed_std_direct(void **state)
+{
+	struct vmm_config cfg;
+
+	(void)state;
+	run_ok(seed_std_direct, &cfg);
+	assert_int_equal(cfg.machine, MACHINE_Q35);
+	assert_string_equal(cfg.kernel, "/path/to/kernel");
+	assert_int_equal(cfg.nr_drives, 1);
+	assert_string_equal(cfg.devices[0].driver, "virtio-blk-pci");
 	check_qmp_serial(&cfg);
 	vmm_config_free(&cfg);
 }
@@ -656,7 +678,7 @@ static const struct bad_case bad[] = {
 	{ K "-name", "-name: missing value" },
 	{ K "-name \"\"", "-name: empty value" },
 	{ K "-accel tcg", "-accel tcg: only kvm acceleration is supported" },
-	{ K "-machine virt", "-machine virt: unknown machine type 'virt'" },
+	{ K "-machine pc", "-machine pc: unknown machine type 'pc' (microvm, q35, virt, none)" },
 	{ K "-machine microvm,accel=tcg", "only kvm acceleration" },
 	{ K "-cpu max", "only the 'host' CPU model is supported" },
 	{ K "-cpu host,pmu=maybe", "invalid boolean 'maybe' for 'pmu'" },
@@ -733,6 +755,7 @@ int main(void)
 		cmocka_unit_test(test_seed_microvm),
 		cmocka_unit_test(test_seed_q35_kernel),
 		cmocka_unit_test(test_seed_q35_raw),
+		cmocka_unit_test(test_seed_std_direct),
 		cmocka_unit_test(test_append_words),
 		cmocka_unit_test(test_kata),
 		cmocka_unit_test(test_smp_mem_forms),
