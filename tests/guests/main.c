@@ -95,6 +95,7 @@ void test_msix(void);
 void test_vpciblk(void);
 void test_pwrbtn(void);
 void test_pciehp(void);
+void test_pcijunk(void);
 
 static const struct {
 	const char *name;
@@ -124,6 +125,7 @@ static const struct {
 	{ "vpciblk", test_vpciblk, 1 },
 	{ "pwrbtn", test_pwrbtn, 1 },
 	{ "pciehp", test_pciehp, 1 },
+	{ "pcijunk", test_pcijunk, 1 },
 };
 
 void svtest_main(u64 kind, u64 ptr)
