@@ -6,6 +6,7 @@
 #   make guest-kernel     $(O)/guest/{bzImage,vmlinux,vmlinux.bin,kernel.env}
 #   make guest-rootfs     $(O)/guest/rootfs.ext4
 #   make guest-initramfs  $(O)/guest/initramfs.cpio.gz
+#   make guest-disk       $(O)/guest/disk.img (raw GPT: ESP + root, for OVMF)
 
 .PHONY: guest-kernel guest-rootfs guest-initramfs guest-images
 guest-kernel:
@@ -18,3 +19,10 @@ guest-initramfs:
 	@sh contrib/guest/build-initramfs.sh $(O)/guest/initramfs.cpio.gz
 
 guest-images: guest-kernel guest-rootfs guest-initramfs
+
+# make guest-disk: $(O)/guest/disk.img, a raw GPT disk (ESP with the kernel
+# as \EFI\BOOT\BOOTX64.EFI, built-in root=PARTUUID=..., ext4 root) that
+# OVMF boots without -kernel. Cached; the first run builds its own kernel.
+.PHONY: guest-disk
+guest-disk:
+	@sh contrib/guest/build-disk.sh $(O)/guest/disk.img

@@ -109,6 +109,8 @@ void bootinfo_init(int kind, u64 ptr)
 	bi.initrd_size = 0;
 	if (kind == KIND_PVH)
 		from_pvh(ptr);
+	else if (kind == KIND_FW)
+		fw_boot();
 	else
 		from_boot_params(ptr);
 }

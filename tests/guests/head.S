@@ -35,6 +35,17 @@ startup_64:
 	movl	$KIND_BP64, %edi
 	jmp	common64
 
+/* svtest.fd: reset.S enters here (first byte of svtest-fw.lds's image). */
+	.section .text.headfw, "ax"
+	.code64
+	.globl	startup_fw
+startup_fw:
+	cli
+	cld
+	movl	$KIND_FW, %edi
+	xorl	%esi, %esi
+	jmp	common64
+
 	.text
 	.code32
 	.globl	pvh_start

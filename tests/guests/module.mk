@@ -19,13 +19,20 @@ GUEST_LD := ld -m elf_x86_64 -nostdlib -static --build-id=none \
 	-z max-page-size=4096 -z noexecstack --no-warn-rwx-segments
 GUEST_HOSTCC := $(CC) -std=gnu11 -O2 -Wall -Wextra
 GUEST_IMAGES := $(GUEST_OUT)/svtest.bzImage $(GUEST_OUT)/svtest.bin \
-	$(GUEST_OUT)/svtest.elf $(GUEST_OUT)/mkinitrd $(GUEST_OUT)/svchain.elf
+	$(GUEST_OUT)/svtest.elf $(GUEST_OUT)/mkinitrd $(GUEST_OUT)/svchain.elf \
+	$(GUEST_OUT)/svtest.fd
+# svtest.fd: a 256 KiB flash image (pflash unit 0): svtest + reset.S
+GUEST_FD_SIZE := 262144
 
 .PHONY: guests check-guests-qemu
 guests: $(GUEST_IMAGES)
 
 check-guests-qemu: guests
 	@sh $(GUEST_DIR)/run-qemu.sh $(O)
+
+.PHONY: check-guests-fw
+check-guests-fw: $(GUEST_OUT)/svtest.fd
+	@sh $(GUEST_DIR)/run-qemu-fw.sh $(O)
 
 $(GUEST_OBJDIR)/%.o: $(GUEST_DIR)/%.c $(GUEST_HDRS)
 	@mkdir -p $(dir $@)
@@ -78,3 +85,18 @@ $(GUEST_OUT)/svtest.bzImage: $(GUEST_OUT)/setup.bin $(GUEST_OUT)/svtest-pm.bin \
 	ki=$$(nm $(GUEST_OUT)/svtest.elf | awk '$$3 == "kernel_info" { print $$1 }'); \
 	$(GUEST_OUT)/mkbzimage $(GUEST_OUT)/setup.bin $(GUEST_OUT)/svtest-pm.bin \
 		$$((0x$$end - 0x100000)) $$((0x$$ki - 0x100000)) $@
+
+# svtest.fd: the reset stage (reset.S, last 4 KiB, reset vector in the last
+# 16 bytes) and svtest (stored from the image's start, copied to 16 MiB).
+$(GUEST_OUT)/svtest-fw.elf: $(GUEST_OBJS) $(GUEST_OBJDIR)/reset.o \
+		$(GUEST_DIR)/svtest-fw.lds
+	$(Q)$(GUEST_LD) -T $(GUEST_DIR)/svtest-fw.lds -o $@ $(GUEST_OBJS) \
+		$(GUEST_OBJDIR)/reset.o
+
+$(GUEST_OUT)/svtest.fd: $(GUEST_OUT)/svtest-fw.elf
+	$(if $(Q),@echo "  FLASH   $@")
+	$(Q)objcopy -O binary --gap-fill 0xff $< $@.tmp
+	$(Q)sz=$$(stat -c %s $@.tmp); if [ "$$sz" != $(GUEST_FD_SIZE) ]; then \
+		echo "$@: $$sz bytes, want $(GUEST_FD_SIZE)" >&2; rm -f $@.tmp; \
+		exit 1; fi
+	$(Q)mv $@.tmp $@

@@ -105,6 +105,9 @@ __attribute__((noreturn, format(printf, 1, 2))) void sv_fail(const char *fmt,
 void sv_spin_lock(volatile u32 *l);
 void sv_spin_unlock(volatile u32 *l);
 
+/* fwboot.c */
+void fw_boot(void);
+
 /* boot.c */
 void bootinfo_init(int kind, u64 ptr);
 void paging_init(void);

@@ -67,6 +67,25 @@ tier_seed_std() { # LABEL VMM
 	fi
 }
 
+# Firmware boot: svtest.fd (the test guest as a flash image) from pflash
+# unit 0 at the reset vector, its command line from fw_cfg (-append without
+# -kernel), ACPI through the table loader. Real mode: hardware KVM only.
+tier_fw() { # LABEL VMM
+	f=$G/svtest.fd
+	if [ ! -f "$f" ]; then
+		fail "$1: $f missing (make guests)"
+		return
+	fi
+	for t in hello fwcfg acpi "pflash svflash0=$(stat -c %s "$f")"; do
+		dd if=/dev/zero bs=4096 count=16 2>/dev/null | tr '\0' '\377' > "$TMP/vars.fd"
+		run_vmm "$TMP/fw.out" 60 "$2" -machine q35 -no-reboot -m 256 \
+			-drive "file=$f,if=pflash,unit=0,readonly=true" \
+			-drive "file=$TMP/vars.fd,if=pflash,unit=1" \
+			-append "console=ttyS0 svtest=$t svcpus=1" -serial stdio
+		expect_pass "$1: q35 firmware boot from pflash (svtest.fd): ${t%% *}" "$TMP/fw.out"
+	done
+}
+
 tier_boot() { # LABEL VMM
 	for m in 128 1024; do
 		o=$TMP/boot.out
@@ -177,6 +196,7 @@ none)
 	skip "real-KVM tier: this host has no /dev/kvm (the kvm_pvm module does not bind on a PVM guest); the emulated tier below runs the same tests" ;;
 *)
 	run_tier "kvm" "$O/stratovirt"
+	tier_fw "kvm" "$O/stratovirt"
 	tier_smp "kvm" "$O/stratovirt" ;;
 esac
 
@@ -184,6 +204,7 @@ echo "== emulated-CPU tier (tests/emu: software CPU below the KVM seam)"
 if [ -x "$O/tests/stratovirt-emu" ]; then
 	run_tier "emu" "$O/tests/stratovirt-emu"
 	skip "emu: -smp AP bring-up (INIT/SIPI, real mode) is not emulated by tests/emu"
+	skip "emu: q35 firmware boot from pflash starts in real mode, which tests/emu does not emulate (hardware KVM runs svtest.fd)"
 else
 	fail "emulated tier: $O/tests/stratovirt-emu was not built"
 fi
@@ -215,5 +236,9 @@ if [ -f tests/guests/run-qemu.sh ]; then
 	sh tests/guests/run-qemu.sh "$O" > "$TMP/q.out" 2>&1
 	cat "$TMP/q.out"
 	add_counts "$(cat "$TMP/q.out")" || fail "run-qemu.sh printed no summary"
+	# svtest.fd, the test guest as firmware, on QEMU q35's pflash.
+	sh tests/guests/run-qemu-fw.sh "$O" > "$TMP/qfw.out" 2>&1
+	cat "$TMP/qfw.out"
+	add_counts "$(cat "$TMP/qfw.out")" || fail "run-qemu-fw.sh printed no summary"
 fi
 summary "guest tiers"

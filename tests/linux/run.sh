@@ -12,6 +12,8 @@
 #    the boots are skipped with the reason, and one time-boxed attempt shows
 #    how far Linux gets (reference/kvm-on-pvm.md); without /dev/kvm or
 #    without the binary they are skipped.
+# 4. tests/linux/firmware.sh: q35 + OVMF (QEMU TCG: -kernel, and the raw
+#    GPT disk of contrib/guest/build-disk.sh alone; our VMM: hardware KVM).
 # A boot passes only if the guest printed "SV-INIT: started"; rootfs boots
 # also need "SV-TEST: PASS" from tests/linux/guest-check.sh (run in the
 # guest as /etc/sv-test.sh) and the VM to exit by itself (reboot=k).
@@ -333,10 +335,19 @@ shim_container_checks() {
 	rm -rf "$W/shimroot"
 }
 
+# q35 + UEFI firmware: QEMU TCG + OVMF with -kernel and with the raw GPT
+# disk alone, then our VMM with the seed's two q35 commands (hardware KVM).
+firmware_checks() {
+	sh tests/linux/firmware.sh "$O" | tee "$W/firmware.out"
+	add_counts "$(tail -n 1 "$W/firmware.out")" ||
+		fail "tests/linux/firmware.sh ended without its counts"
+}
+
 if build_kit; then
 	qemu_checks
 	our_vmm_checks
 	shim_container_checks
+	firmware_checks
 else
 	skip "all boots: the guest kit did not build"
 fi

@@ -93,8 +93,12 @@ static int fw_cfg_kernel(struct machine *m, struct q35 *q)
 	size_t len = 0;
 	int ret;
 
-	if (!m->cfg->kernel)
-		return 0;
+	if (!m->cfg->kernel) {
+		/* -append alone still reaches the firmware (svtest.fd). */
+		if (!m->cfg->append)
+			return 0;
+		return fw_cfg_add_cmdline(q->fw_cfg, m->cfg->append);
+	}
 	ret = slurp("-kernel", m->cfg->kernel, &buf, &len);
 	if (ret == 0) {
 		ret = fw_cfg_add_kernel(q->fw_cfg, buf, len);
