@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * Glue between a virtio device and its transport: interrupt decisions and
- * the broken state. Called with dev->lock held (from queue_notify and the
+ * Glue between a virtio device and its transport: interrupt decisions, the
+ * broken state, and the rules every transport shares (feature negotiation,
+ * the device status state machine, enabling a queue). Called with dev->lock held (from queue_notify and the
  * transport's register handlers).
  */
 #include "vmm/virtio/virtio.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -54,4 +56,79 @@ void virtio_dev_set_broken(struct virtio_dev *dev, const char *fmt, ...)
 	dev->broken = true;
 	if (dev->transport_ops && dev->transport_ops->set_broken)
 		dev->transport_ops->set_broken(dev->transport);
+}
+
+uint64_t virtio_offered_features(struct virtio_dev *dev)
+{
+	uint64_t f = dev->ops->get_features ? dev->ops->get_features(dev) : 0;
+
+	/* Modern-only transports: VERSION_1 is always offered. */
+	return f | (1ull << VIRTIO_F_VERSION_1);
+}
+
+/* FEATURES_OK: a subset of what is offered, VERSION_1 included. */
+static bool negotiate(struct virtio_dev *dev, uint64_t f)
+{
+	if ((f & ~virtio_offered_features(dev)) ||
+	    !(f & (1ull << VIRTIO_F_VERSION_1)))
+		return false;
+	if (dev->ops->set_features && dev->ops->set_features(dev, f) < 0)
+		return false;
+	dev->driver_features = f;
+	return true;
+}
+
+int virtio_status_next(struct virtio_dev *dev, uint32_t cur, uint32_t val,
+		       uint64_t driver_features, bool *driver_ok)
+{
+	uint32_t keep = cur & VIRTIO_STATUS_NEEDS_RESET;
+	uint32_t added = val & ~cur;
+
+	*driver_ok = false;
+	if (val == 0)
+		return 0;
+	if ((cur & ~keep) & ~val) {
+		log_warn_ratelimited("%s: status 0x%x clears bits of 0x%x",
+				     dev->name ? dev->name : "?", val, cur);
+		return -EINVAL;
+	}
+	val = (val & ~VIRTIO_STATUS_NEEDS_RESET) | keep;
+	if ((added & VIRTIO_STATUS_FEATURES_OK) &&
+	    !negotiate(dev, driver_features))
+		val &= ~VIRTIO_STATUS_FEATURES_OK;
+	if ((added & VIRTIO_STATUS_DRIVER_OK) &&
+	    !(val & VIRTIO_STATUS_FEATURES_OK)) {
+		log_warn_ratelimited("%s: DRIVER_OK without FEATURES_OK",
+				     dev->name ? dev->name : "?");
+		return -EINVAL;
+	}
+	*driver_ok = added & VIRTIO_STATUS_DRIVER_OK;
+	return (int)val;
+}
+
+int virtio_dev_activate(struct virtio_dev *dev)
+{
+	int ret;
+
+	if (!dev->ops->activate)
+		return 0;
+	ret = dev->ops->activate(dev);
+	if (ret < 0)
+		virtio_dev_set_broken(dev, "activate: %s", strerror(-ret));
+	return ret;
+}
+
+int virtqueue_enable(struct virtio_dev *dev, struct virtqueue *vq)
+{
+	uint64_t f = dev->driver_features;
+
+	if (virtqueue_validate(vq, dev->mem) < 0)
+		return -EINVAL;
+	vq->event_idx = f & (1ull << VIRTIO_F_RING_EVENT_IDX);
+	vq->indirect = f & (1ull << VIRTIO_F_RING_INDIRECT_DESC);
+	vq->last_avail = 0;
+	vq->used_idx = 0;
+	vq->signalled_used_valid = false;
+	vq->ready = true;
+	return 0;
 }

@@ -61,11 +61,7 @@ struct virtio_mmio {
 
 static uint64_t host_features(struct virtio_mmio *t)
 {
-	struct virtio_dev *dev = t->dev;
-	uint64_t f = dev->ops->get_features ? dev->ops->get_features(dev) : 0;
-
-	/* A modern-only transport: VERSION_1 is always offered. */
-	return f | (1ull << VIRTIO_F_VERSION_1);
+	return virtio_offered_features(t->dev);
 }
 
 static struct virtqueue *cur_vq(struct virtio_mmio *t)
@@ -227,60 +223,18 @@ static void mmio_reset(struct virtio_mmio *t)
 }
 
 /* FEATURES_OK: true if the device accepts what the driver asked for. */
-static bool negotiate(struct virtio_mmio *t)
-{
-	struct virtio_dev *dev = t->dev;
-	uint64_t f = t->driver_features;
-
-	if ((f & ~host_features(t)) || !(f & (1ull << VIRTIO_F_VERSION_1)))
-		return false;
-	if (dev->ops->set_features && dev->ops->set_features(dev, f) < 0)
-		return false;
-	dev->driver_features = f;
-	return true;
-}
-
-static void driver_ok(struct virtio_mmio *t)
-{
-	struct virtio_dev *dev = t->dev;
-	int ret;
-
-	if (dev->ops->activate) {
-		ret = dev->ops->activate(dev);
-		if (ret < 0) {
-			virtio_dev_set_broken(dev, "activate: %s",
-					      strerror(-ret));
-			return;
-		}
-	}
-	ioevents_start(t);
-}
-
 static void write_status(struct virtio_mmio *t, uint32_t val)
 {
-	uint32_t keep = t->status & VIRTIO_STATUS_NEEDS_RESET;
-	uint32_t added = val & ~t->status;
+	bool ok;
+	int next = virtio_status_next(t->dev, t->status, val,
+				      t->driver_features, &ok);
 
-	if (val == 0) {
+	if (next == 0)
 		mmio_reset(t);
-		return;
-	}
-	if ((t->status & ~keep) & ~val) {
-		bad_access(t, "status 0x%x clears bits of 0x%x", val,
-			   t->status);
-		return;
-	}
-	val = (val & ~VIRTIO_STATUS_NEEDS_RESET) | keep;
-	if ((added & VIRTIO_STATUS_FEATURES_OK) && !negotiate(t))
-		val &= ~VIRTIO_STATUS_FEATURES_OK;
-	if ((added & VIRTIO_STATUS_DRIVER_OK) &&
-	    !(val & VIRTIO_STATUS_FEATURES_OK)) {
-		bad_access(t, "DRIVER_OK without FEATURES_OK");
-		return;
-	}
-	t->status = val;
-	if (added & VIRTIO_STATUS_DRIVER_OK)
-		driver_ok(t);
+	else if (next > 0)
+		t->status = (uint32_t)next;
+	if (ok && virtio_dev_activate(t->dev) == 0)
+		ioevents_start(t);
 }
 
 /* ---- queue registers ---- */
@@ -309,9 +263,7 @@ static void set_half(uint64_t *v, bool high, uint32_t val)
 
 static void enable_vq(struct virtio_mmio *t, struct virtqueue *vq)
 {
-	uint64_t f = t->dev->driver_features;
-
-	if (virtqueue_validate(vq, t->dev->mem) < 0) {
+	if (virtqueue_enable(t->dev, vq) < 0)
 		virtio_dev_set_broken(
 			t->dev,
 			"queue %u: bad size %u or rings 0x%llx/0x%llx/0x%llx",
@@ -319,14 +271,6 @@ static void enable_vq(struct virtio_mmio *t, struct virtqueue *vq)
 			(unsigned long long)vq->desc_gpa,
 			(unsigned long long)vq->avail_gpa,
 			(unsigned long long)vq->used_gpa);
-		return;
-	}
-	vq->event_idx = f & (1ull << VIRTIO_F_RING_EVENT_IDX);
-	vq->indirect = f & (1ull << VIRTIO_F_RING_INDIRECT_DESC);
-	vq->last_avail = 0;
-	vq->used_idx = 0;
-	vq->signalled_used_valid = false;
-	vq->ready = true;
 }
 
 static void write_queue_ready(struct virtio_mmio *t, uint32_t val)

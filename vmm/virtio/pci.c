@@ -47,10 +47,7 @@ struct virtio_pci {
 
 static uint64_t host_features(struct virtio_pci *t)
 {
-	struct virtio_dev *dev = t->dev;
-	uint64_t f = dev->ops->get_features ? dev->ops->get_features(dev) : 0;
-
-	return f | (1ull << VIRTIO_F_VERSION_1);
+	return virtio_offered_features(t->dev);
 }
 
 static struct virtqueue *cur_vq(struct virtio_pci *t)
@@ -126,56 +123,18 @@ static void transport_reset(struct virtio_pci *t)
 	dev->broken = false;
 }
 
-static bool negotiate(struct virtio_pci *t)
-{
-	struct virtio_dev *dev = t->dev;
-	uint64_t f = t->driver_features;
-
-	if ((f & ~host_features(t)) || !(f & (1ull << VIRTIO_F_VERSION_1)))
-		return false;
-	if (dev->ops->set_features && dev->ops->set_features(dev, f) < 0)
-		return false;
-	dev->driver_features = f;
-	return true;
-}
-
-static void driver_ok(struct virtio_pci *t)
-{
-	struct virtio_dev *dev = t->dev;
-	int ret;
-
-	if (!dev->ops->activate)
-		return;
-	ret = dev->ops->activate(dev);
-	if (ret < 0)
-		virtio_dev_set_broken(dev, "activate: %s", strerror(-ret));
-}
-
 static void write_status(struct virtio_pci *t, uint8_t val)
 {
-	uint8_t keep = t->status & VIRTIO_STATUS_NEEDS_RESET;
-	uint8_t added = val & ~t->status;
+	bool ok;
+	int next = virtio_status_next(t->dev, t->status, val,
+				      t->driver_features, &ok);
 
-	if (val == 0) {
+	if (next == 0)
 		transport_reset(t);
-		return;
-	}
-	if ((t->status & ~keep) & ~val) {
-		bad_access(t, "status 0x%x clears bits of 0x%x", val,
-			   t->status);
-		return;
-	}
-	val = (uint8_t)((val & ~VIRTIO_STATUS_NEEDS_RESET) | keep);
-	if ((added & VIRTIO_STATUS_FEATURES_OK) && !negotiate(t))
-		val &= (uint8_t)~VIRTIO_STATUS_FEATURES_OK;
-	if ((added & VIRTIO_STATUS_DRIVER_OK) &&
-	    !(val & VIRTIO_STATUS_FEATURES_OK)) {
-		bad_access(t, "DRIVER_OK without FEATURES_OK");
-		return;
-	}
-	t->status = val;
-	if (added & VIRTIO_STATUS_DRIVER_OK)
-		driver_ok(t);
+	else if (next > 0)
+		t->status = (uint8_t)next;
+	if (ok)
+		(void)virtio_dev_activate(t->dev);
 }
 
 /* ---- common configuration ---- */
@@ -237,19 +196,9 @@ static struct virtqueue *setup_vq(struct virtio_pci *t, uint64_t off)
 
 static void enable_vq(struct virtio_pci *t, struct virtqueue *vq)
 {
-	uint64_t f = t->dev->driver_features;
-
-	if (virtqueue_validate(vq, t->dev->mem) < 0) {
+	if (virtqueue_enable(t->dev, vq) < 0)
 		virtio_dev_set_broken(t->dev, "queue %u: bad size %u or rings",
 				      t->qsel, vq->size);
-		return;
-	}
-	vq->event_idx = f & (1ull << VIRTIO_F_RING_EVENT_IDX);
-	vq->indirect = f & (1ull << VIRTIO_F_RING_INDIRECT_DESC);
-	vq->last_avail = 0;
-	vq->used_idx = 0;
-	vq->signalled_used_valid = false;
-	vq->ready = true;
 }
 
 /* 64-bit ring addresses, written whole or as two 32-bit halves. */

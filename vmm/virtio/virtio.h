@@ -130,6 +130,24 @@ void virtio_dev_init(struct virtio_dev *dev, const struct virtio_dev_ops *ops,
 void virtio_dev_notify_queue(struct virtio_dev *dev, unsigned int q);
 void virtio_dev_notify_config(struct virtio_dev *dev);
 /* Guest error: mark broken, warn (rate-limited), stop processing. */
+/* What the device offers; VERSION_1 always (modern-only transports). */
+uint64_t virtio_offered_features(struct virtio_dev *dev);
+/*
+ * A driver's write of val to the device status cur (VIRTIO 1.x 2.1, 3.1):
+ * 0 means reset (the transport resets); -EINVAL refuses the write (it
+ * clears bits, or sets DRIVER_OK without FEATURES_OK); else the status to
+ * store: FEATURES_OK is dropped when driver_features cannot be accepted
+ * (on success they become dev->driver_features). *driver_ok: DRIVER_OK
+ * was just set, call virtio_dev_activate(). dev->lock held.
+ */
+int virtio_status_next(struct virtio_dev *dev, uint32_t cur, uint32_t val,
+		       uint64_t driver_features, bool *driver_ok);
+/* DRIVER_OK: the device's activate; on failure the device is broken. */
+int virtio_dev_activate(struct virtio_dev *dev);
+/* Queue ready: rings checked against guest RAM, ring features taken from
+ * the negotiated set, indices reset. -EINVAL: the caller breaks the device. */
+int virtqueue_enable(struct virtio_dev *dev,
+		     struct virtqueue *vq) SV_MUST_CHECK;
 void virtio_dev_set_broken(struct virtio_dev *dev, const char *fmt, ...)
 	SV_PRINTF(2, 3);
 
