@@ -21,6 +21,7 @@
 #include "vmm/machine/machine.h"
 #include "vmm/machine/microvm_internal.h"
 #include "vmm/machine/microvm_memmap.h"
+#include "vmm/machine/platform.h"
 #include "vmm/virtio/blk.h"
 #include "vmm/virtio/mmio.h"
 #include "vmm/virtio/virtio.h"
@@ -43,53 +44,10 @@ static void on_vm_event(void *opaque, enum vm_event ev, int status)
 	}
 }
 
-static int create_ram(struct machine *m, struct microvm *mv)
-{
-	int ret;
-
-	arch_ram_layout(m->cfg->mem_size, MICROVM_RAM_BELOW_4G_MAX, &mv->ram);
-	ret = gmem_add_ram(&m->mem, 0, mv->ram.below_4g_size);
-	if (ret < 0)
-		return ret;
-	if (mv->ram.above_4g_size) {
-		ret = gmem_add_ram(&m->mem, MICROVM_RAM_ABOVE_4G_BASE,
-				   mv->ram.above_4g_size);
-		if (ret < 0)
-			return ret;
-	}
-	for (unsigned int i = 0; i < m->mem.nr_regions; i++) {
-		const struct gmem_region *r = &m->mem.regions[i];
-
-		ret = kvm_vm_add_memslot(m->vm, r->gpa, r->size, r->hva, 0);
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
-}
-
-static int create_serial(struct machine *m, struct microvm *mv)
-{
-	const struct chardev_cfg *cc = &m->cfg->serial;
-	int ret;
-
-	if (m->cfg->serial_chardev)
-		cc = vmm_config_chardev(m->cfg, m->cfg->serial_chardev);
-	if (!cc || cc->kind == CHARDEV_NONE)
-		return 0;
-	ret = chardev_create(cc, m->loop, &mv->serial_chr);
-	if (ret < 0)
-		return ret;
-	ret = irq_line_init_irqfd(&mv->serial_irq, m->vm, MICROVM_SERIAL_IRQ);
-	if (ret < 0)
-		return ret;
-	mv->serial_irq_ready = true;
-	return serial8250_create(&m->pio, MICROVM_SERIAL_PORT, &mv->serial_irq,
-				 mv->serial_chr, &mv->serial);
-}
-
 static int create_platform(struct machine *m, struct microvm *mv)
 {
-	int ret = create_serial(m, mv);
+	int ret = machine_create_serial(m, MICROVM_SERIAL_PORT,
+					MICROVM_SERIAL_IRQ, &mv->serial);
 
 	if (ret < 0)
 		return ret;
@@ -245,7 +203,7 @@ static int microvm_create(struct machine *m)
 	ret = kvm_vm_create(MICROVM_KVM_TSS_BASE, &m->vm);
 	if (ret < 0)
 		return ret;
-	ret = create_ram(m, mv);
+	ret = machine_create_ram(m, MICROVM_RAM_BELOW_4G_MAX, &mv->ram);
 	if (ret < 0)
 		return ret;
 	ret = create_platform(m, mv);
@@ -296,10 +254,7 @@ static void microvm_destroy(struct machine *m)
 	microvm_console_free(m, mv);
 	debug_exit_destroy(mv->debug_exit);
 	i8042_destroy(mv->i8042);
-	serial8250_destroy(mv->serial);
-	if (mv->serial_irq_ready)
-		irq_line_fini(&mv->serial_irq, m->vm);
-	chardev_destroy(mv->serial_chr);
+	machine_serial_destroy(m, &mv->serial);
 	free(mv);
 	m->priv = NULL;
 }

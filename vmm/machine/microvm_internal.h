@@ -13,6 +13,7 @@
 #include "vmm/machine/console_ports.h"
 #include "vmm/machine/hotplug_common.h"
 #include "vmm/machine/microvm_memmap.h"
+#include "vmm/machine/platform.h"
 
 struct block_backend;
 struct chardev;
@@ -39,10 +40,7 @@ struct microvm_slot {
 
 struct microvm {
 	struct arch_ram_layout ram;
-	struct chardev *serial_chr;
-	struct irq_line serial_irq;
-	bool serial_irq_ready;
-	struct serial8250 *serial;
+	struct machine_serial serial;
 	struct i8042 *i8042;
 	struct debug_exit *debug_exit;
 	struct microvm_slot slots[MICROVM_VIRTIO_SLOTS];

@@ -22,6 +22,7 @@
 #include "vmm/devices/rtc.h"
 #include "vmm/kvm/kvm.h"
 #include "vmm/machine/machine.h"
+#include "vmm/machine/platform.h"
 #include "vmm/machine/q35_internal.h"
 
 static void on_vm_event(void *opaque, enum vm_event ev, int status)
@@ -41,53 +42,10 @@ static void on_vm_event(void *opaque, enum vm_event ev, int status)
 	}
 }
 
-static int create_ram(struct machine *m, struct q35 *q)
-{
-	int ret;
-
-	arch_ram_layout(m->cfg->mem_size, Q35_RAM_BELOW_4G_MAX, &q->ram);
-	ret = gmem_add_ram(&m->mem, 0, q->ram.below_4g_size);
-	if (ret < 0)
-		return ret;
-	if (q->ram.above_4g_size) {
-		ret = gmem_add_ram(&m->mem, Q35_RAM_ABOVE_4G_BASE,
-				   q->ram.above_4g_size);
-		if (ret < 0)
-			return ret;
-	}
-	for (unsigned int i = 0; i < m->mem.nr_regions; i++) {
-		const struct gmem_region *r = &m->mem.regions[i];
-
-		ret = kvm_vm_add_memslot(m->vm, r->gpa, r->size, r->hva, 0);
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
-}
-
-static int create_serial(struct machine *m, struct q35 *q)
-{
-	const struct chardev_cfg *cc = &m->cfg->serial;
-	int ret;
-
-	if (m->cfg->serial_chardev)
-		cc = vmm_config_chardev(m->cfg, m->cfg->serial_chardev);
-	if (!cc || cc->kind == CHARDEV_NONE)
-		return 0;
-	ret = chardev_create(cc, m->loop, &q->serial_chr);
-	if (ret < 0)
-		return ret;
-	ret = irq_line_init_irqfd(&q->serial_irq, m->vm, Q35_SERIAL_IRQ);
-	if (ret < 0)
-		return ret;
-	q->serial_irq_ready = true;
-	return serial8250_create(&m->pio, Q35_SERIAL_PORT, &q->serial_irq,
-				 q->serial_chr, &q->serial);
-}
-
 static int create_platform(struct machine *m, struct q35 *q)
 {
-	int ret = create_serial(m, q);
+	int ret = machine_create_serial(m, Q35_SERIAL_PORT, Q35_SERIAL_IRQ,
+					&q->serial);
 
 	if (ret < 0)
 		return ret;
@@ -174,7 +132,7 @@ static int q35_create(struct machine *m)
 	pthread_mutex_init(&q->intx_lock, NULL);
 	ret = kvm_vm_create(Q35_KVM_TSS_BASE, &m->vm);
 	if (ret == 0)
-		ret = create_ram(m, q);
+		ret = machine_create_ram(m, Q35_RAM_BELOW_4G_MAX, &q->ram);
 	if (ret == 0)
 		ret = create_platform(m, q);
 	if (ret == 0)
@@ -242,10 +200,7 @@ static void q35_destroy(struct machine *m)
 	acpi_pm_destroy(q->pm);
 	rtc_destroy(q->rtc);
 	i8042_destroy(q->i8042);
-	serial8250_destroy(q->serial);
-	if (q->serial_irq_ready)
-		irq_line_fini(&q->serial_irq, m->vm);
-	chardev_destroy(q->serial_chr);
+	machine_serial_destroy(m, &q->serial);
 	pthread_mutex_destroy(&q->intx_lock);
 	free(q);
 	m->priv = NULL;

@@ -13,6 +13,7 @@
 #include "vmm/irq/irq.h"
 #include "vmm/machine/console_ports.h"
 #include "vmm/machine/hotplug_common.h"
+#include "vmm/machine/platform.h"
 #include "vmm/machine/q35_memmap.h"
 #include "vmm/pci/root.h"
 
@@ -82,10 +83,7 @@ struct q35 {
 	unsigned int intx_count[Q35_PCI_NR_GSI];
 	struct q35_pci_dev devs[Q35_MAX_PCI_DEVS];
 	struct machine_blockdev blockdevs[Q35_MAX_BLOCKDEVS];
-	struct chardev *serial_chr;
-	struct irq_line serial_irq;
-	bool serial_irq_ready;
-	struct serial8250 *serial;
+	struct machine_serial serial;
 	struct irq_line sci;
 	struct i8042 *i8042;
 	struct rtc *rtc;
