@@ -89,4 +89,45 @@ if [ -e "$TMP/ag.sock" ] || [ -e "$TMP/ag2.sock" ]; then
 else
 	pass "virtio-serial errors left no chardev socket"
 fi
+# q35: firmware, PCI topology.
+KB=$G/svtest.bzImage
+Q="-machine q35 -m 256"
+truncate -s 64K "$TMP/code.fd"; truncate -s 17M "$TMP/big.fd"
+truncate -s 5000 "$TMP/odd.fd"
+# shellcheck disable=SC2086
+{
+bad "q35 with neither kernel nor firmware" "-kernel or -drive if=pflash" \
+	"$VM_VMM" $Q
+bad "pflash unit 1 without unit 0" "unit 0 (code) is required" "$VM_VMM" $Q \
+	-drive "file=$TMP/code.fd,if=pflash,unit=1"
+bad "pflash unit 2" "'unit' must be between 0 and 1" "$VM_VMM" $Q \
+	-drive "file=$TMP/code.fd,if=pflash,unit=2"
+bad "pflash unit 0 twice" "unit 0 given twice" "$VM_VMM" $Q \
+	-drive "file=$TMP/code.fd,if=pflash,unit=0" \
+	-drive "file=$TMP/code.fd,if=pflash,unit=0"
+bad "pflash code image larger than the window" "do not fit" "$VM_VMM" $Q \
+	-drive "file=$TMP/big.fd,if=pflash,unit=0,readonly=true"
+bad "pflash image not a multiple of 4 KiB" "$TMP/odd.fd" "$VM_VMM" $Q \
+	-drive "file=$TMP/odd.fd,if=pflash,unit=0,readonly=true"
+bad "pflash on microvm" "not supported on microvm" "$VM_VMM" -kernel "$K" \
+	-drive "file=$TMP/code.fd,if=pflash,unit=0"
+bad "device on a bus that does not exist" "bus 'pcie.7' not found" \
+	"$VM_VMM" $Q -kernel "$KB" -drive "$D" \
+	-device virtio-blk-pci,drive=d0,id=b0,bus=pcie.7
+bad "two devices on one slot" "is already used by" "$VM_VMM" $Q \
+	-kernel "$KB" -drive "$D" -drive "file=$TMP/d1.img,id=d1" \
+	-device virtio-blk-pci,drive=d0,id=b0,bus=pcie.0,addr=0x2 \
+	-device virtio-blk-pci,drive=d1,id=b1,bus=pcie.0,addr=0x2
+bad "addr out of range" "invalid addr '0x20'" "$VM_VMM" $Q -kernel "$KB" \
+	-drive "$D" -device virtio-blk-pci,drive=d0,id=b0,bus=pcie.0,addr=0x20
+bad "addr on the host bridge's slot" "host bridge" "$VM_VMM" $Q \
+	-kernel "$KB" -drive "$D" \
+	-device virtio-blk-pci,drive=d0,id=b0,bus=pcie.0,addr=0x0
+bad "device behind a root port off slot 0" "must use slot 0" "$VM_VMM" $Q \
+	-kernel "$KB" -drive "$D" \
+	-device pcie-root-port,id=rp1,port=8,chassis=1,bus=pcie.0,addr=0x3 \
+	-device virtio-blk-pci,drive=d0,id=b0,bus=rp1,addr=0x1
+bad "virtio-mmio device on q35" "not supported on q35" "$VM_VMM" $Q \
+	-kernel "$KB" -drive "$D" -device virtio-blk-device,drive=d0,id=b0
+}
 summary "bad input"

@@ -180,15 +180,18 @@ static int create_pflash(struct machine *m, struct q35 *q,
 			 unsigned int n)
 {
 	uint64_t gpas[2];
-	int ret = pflash_layout(sizes, n, gpas);
+	int ret;
 
-	if (ret < 0) {
+	if (sizes[0] + sizes[1] > PFLASH_MAX_TOTAL) {
 		log_err("-drive %s: the pflash units (%llu KiB) do not fit "
 			"the %llu MiB window below 4 GiB", d[0]->spec,
 			(unsigned long long)((sizes[0] + sizes[1]) >> 10),
 			(unsigned long long)(PFLASH_MAX_TOTAL >> 20));
-		return ret;
+		return -EINVAL;
 	}
+	ret = pflash_layout(sizes, n, gpas);
+	if (ret < 0)
+		return ret;
 	for (unsigned int u = 0; u < n; u++) {
 		struct pflash_args a = {
 			.mmio = &m->mmio, .file = d[u]->file,
