@@ -6,7 +6,9 @@
  * the first bad frame breaks the connection for good.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -20,6 +22,9 @@ void agent_client_init(struct agent_client *c, int fd)
 	c->fd = fd;
 	c->broken = 0;
 	c->have = 0;
+	c->queued = false;
+	c->txq = NULL;
+	c->txq_head = c->txq_len = c->txq_cap = 0;
 }
 
 int agent_client_connect(struct agent_client *c, const char *path,
@@ -53,6 +58,9 @@ void agent_client_close(struct agent_client *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
+	free(c->txq);
+	c->txq = NULL;
+	c->txq_head = c->txq_len = c->txq_cap = 0;
 }
 
 static int write_all(int fd, const uint8_t *p, size_t len)
@@ -70,6 +78,62 @@ static int write_all(int fd, const uint8_t *p, size_t len)
 	return 0;
 }
 
+int agent_client_set_queued(struct agent_client *c)
+{
+	int fl = fcntl(c->fd, F_GETFL);
+
+	if (fl < 0 || fcntl(c->fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	c->queued = true;
+	return 0;
+}
+
+int agent_client_flush(struct agent_client *c)
+{
+	while (c->txq_len) {
+		ssize_t n = send(c->fd, c->txq + c->txq_head, c->txq_len,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 :
+									 -errno;
+		c->txq_head += (size_t)n;
+		c->txq_len -= (size_t)n;
+	}
+	c->txq_head = 0;
+	return 0;
+}
+
+size_t agent_client_pending(const struct agent_client *c)
+{
+	return c->txq_len;
+}
+
+static int txq_push(struct agent_client *c, const uint8_t *p, size_t n)
+{
+	size_t want = c->txq_cap ? c->txq_cap : 2 * AGENT_MAX_FRAME;
+	uint8_t *nb;
+
+	if (c->txq_head) {
+		memmove(c->txq, c->txq + c->txq_head, c->txq_len);
+		c->txq_head = 0;
+	}
+	while (want < c->txq_len + n)
+		want *= 2;
+	if (want > c->txq_cap) {
+		nb = realloc(c->txq, want);
+		if (!nb)
+			return -ENOMEM;
+		c->txq = nb;
+		c->txq_cap = want;
+	}
+	memcpy(c->txq + c->txq_len, p, n);
+	c->txq_len += n;
+	return agent_client_flush(c);
+}
+
 int agent_client_send(struct agent_client *c, uint8_t type, uint32_t stream,
 		      const void *payload, size_t len)
 {
@@ -80,6 +144,8 @@ int agent_client_send(struct agent_client *c, uint8_t type, uint32_t stream,
 	agent_hdr_encode(c->tx, type, stream, (uint32_t)len);
 	if (len)
 		memcpy(c->tx + AGENT_HDR_SIZE, payload, len);
+	if (c->queued)
+		return txq_push(c, c->tx, AGENT_HDR_SIZE + len);
 	return write_all(c->fd, c->tx, AGENT_HDR_SIZE + len);
 }
 
@@ -210,6 +276,27 @@ static int client_fill(struct agent_client *c, int timeout_ms)
 		return errno == EINTR || errno == EAGAIN ? 1 : -errno;
 	if (n == 0)
 		return 0;
+	c->have += (size_t)n;
+	return 1;
+}
+
+int agent_client_pump(struct agent_client *c)
+{
+	ssize_t n;
+
+	if (c->fd < 0)
+		return -EBADF;
+	if (c->have >= AGENT_MAX_FRAME)
+		return 1; /* take frames out first */
+	n = recv(c->fd, c->rx + c->have, AGENT_MAX_FRAME - c->have,
+		 MSG_DONTWAIT);
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN ||
+				       errno == EWOULDBLOCK ?
+			       1 :
+			       -errno;
+	if (n == 0)
+		return c->have ? -EPROTO : 0;
 	c->have += (size_t)n;
 	return 1;
 }

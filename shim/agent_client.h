@@ -10,6 +10,7 @@
 #ifndef SV_SHIM_AGENT_CLIENT_H
 #define SV_SHIM_AGENT_CLIENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,10 @@ struct agent_client {
 	size_t have;
 	uint8_t rx[2 * AGENT_MAX_FRAME];
 	uint8_t tx[AGENT_MAX_FRAME];
+	/* Queued mode (agent_client_set_queued): frames not yet sent. */
+	bool queued;
+	uint8_t *txq;
+	size_t txq_head, txq_len, txq_cap;
 };
 
 /* One received frame; payload points into the client's buffer and is
@@ -37,6 +42,18 @@ int agent_client_connect(struct agent_client *c, const char *path,
 void agent_client_close(struct agent_client *c);
 /* Send HELLO and wait for READY (other frames before it are dropped). */
 int agent_client_handshake(struct agent_client *c, int timeout_ms);
+
+/*
+ * Queued mode, for an event loop: the socket becomes non-blocking, sends
+ * append to a queue (never blocking; -ENOMEM at most) and go out as the
+ * peer takes them; agent_client_flush() on POLLOUT.
+ */
+int agent_client_set_queued(struct agent_client *c);
+int agent_client_flush(struct agent_client *c);
+size_t agent_client_pending(const struct agent_client *c);
+/* One non-blocking read into the receive buffer: 1 (bytes or nothing
+ * yet), 0 on EOF, -errno. Frames come out with agent_client_next(). */
+int agent_client_pump(struct agent_client *c);
 
 int agent_client_send(struct agent_client *c, uint8_t type, uint32_t stream,
 		      const void *payload, size_t len);

@@ -181,7 +181,10 @@ int cli_parse_global(int argc, char **argv, struct shim_ctx *ctx,
 				  fmt);
 	ctx->log_json = !strcmp(fmt, "json");
 	ctx->debug = a->count[K_DEBUG] > 0;
-	ctx->jail = a->count[K_JAIL] > 0 && !a->count[K_NO_JAIL];
+	/* The jail needs root (mounts, namespaces, the id switch): on by
+	 * default there, --no-jail opts out, --jail asks for it anyway. */
+	ctx->jail = !a->count[K_NO_JAIL] &&
+		    (a->count[K_JAIL] > 0 || geteuid() == 0);
 	return 0;
 }
 

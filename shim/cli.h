@@ -80,7 +80,7 @@ struct shim_ctx {
 	const char *log_path;
 	bool log_json;
 	bool debug;
-	bool jail; /* off until shim/jail.c lands; --jail turns it on */
+	bool jail; /* jail the VMM: default when root; --no-jail, --jail */
 	const char *argv0;
 };
 

@@ -11,6 +11,7 @@
 #include "shim/shim.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@
 
 #pragma weak jail_plan_build
 #pragma weak jail_plan_destroy
+#pragma weak jail_cleanup
 
 #define READY_TIMEOUT_MS 30000
 #define JAIL_UID 65534 /* nobody, until the config file names one */
@@ -85,6 +87,26 @@ static int check_file(const char *what, const char *path, struct sv_err *e)
 	return 0;
 }
 
+/* A rootfs directory named below the bundle (root.path relative) must
+ * not lead out of it through a symlink: its tree becomes the disk. */
+static int check_beneath(struct create_job *j, struct sv_err *e)
+{
+	const char *r = j->plan->rootfs;
+	int fd;
+
+	if (!j->plan->rootfs_is_dir || !bundle_contains(j->bundle, r))
+		return 0;
+	fd = bundle_open_beneath(j->bundle, r, O_PATH | O_DIRECTORY);
+	if (fd == -EXDEV || fd == -ELOOP)
+		return sv_err_set(e, EXDEV, "rootfs %.200s: resolves outside "
+				  "the bundle %.200s (symlink)", r, j->bundle);
+	if (fd < 0)
+		return sv_err_set(e, -fd, "rootfs %.200s: %s", r,
+				  strerror(-fd));
+	close(fd);
+	return 0;
+}
+
 static int plan(struct create_job *j, struct sv_err *e)
 {
 	const char *cfg = getenv("STRATOVIRT_SHIM_CONFIG");
@@ -101,12 +123,48 @@ static int plan(struct create_job *j, struct sv_err *e)
 	oci_plan_defaults_fini(&d);
 	if (ret < 0)
 		return ret;
-	if ((ret = check_file("kernel", j->plan->kernel, e)) < 0 ||
+	if ((ret = check_beneath(j, e)) < 0 ||
+	    (ret = check_file("kernel", j->plan->kernel, e)) < 0 ||
 	    (ret = check_file("initrd", j->plan->initrd, e)) < 0 ||
 	    (ret = check_file("rootfs", j->plan->rootfs, e)) < 0 ||
 	    (ret = check_file("firmware", j->plan->firmware_code, e)) < 0 ||
 	    (ret = check_file("firmware vars", j->plan->firmware_vars, e)) < 0)
 		return ret;
+	return 0;
+}
+
+/*
+ * Socket names the VMM binds. The VMM runs with the state directory as its
+ * cwd (launch.c); when <dir>/agent.sock would not fit a sockaddr_un (108
+ * bytes) an unjailed VMM gets "./qmp.sock" and "./agent.sock" instead. In
+ * the jail the directory is bind-mounted at a short path and argv is
+ * rewritten to it (jail_plan.c), so names stay absolute there.
+ */
+static bool short_sock_names(const struct create_job *j)
+{
+	_cleanup_free_ char *p = ctr_path(j->c, "agent.sock");
+
+	return !j->g->jail && !j->a->val[K_JAIL_DRY_RUN] && p &&
+	       !shim_unix_fits(p);
+}
+
+/* "unix:<dir>/qmp.sock,..." -> "unix:./qmp.sock,..." */
+static int qmp_relative(struct create_job *j, struct sv_err *e)
+{
+	_cleanup_free_ char *from = NULL;
+	char *to;
+
+	if (asprintf(&from, "unix:%s/qmp.sock,", j->c->dir) < 0)
+		return sv_err_set(e, ENOMEM, "out of memory");
+	for (size_t i = 1; j->argv[i]; i++) {
+		if (strncmp(j->argv[i], from, strlen(from)))
+			continue;
+		if (asprintf(&to, "unix:./qmp.sock,%s",
+			     j->argv[i] + strlen(from)) < 0)
+			return sv_err_set(e, ENOMEM, "out of memory");
+		free(j->argv[i]);
+		j->argv[i] = to;
+	}
 	return 0;
 }
 
@@ -117,7 +175,7 @@ static int build_argv(struct create_job *j, struct sv_err *e)
 	const char *ctr_extra[] = {
 		"-S",
 		"-device",
-		"virtio-serial-device,id=virtio-serial0",
+		NULL,	/* virtio-serial of the machine, below */
 		"-chardev",
 		NULL,
 		"-device",
@@ -130,20 +188,29 @@ static int build_argv(struct create_job *j, struct sv_err *e)
 		.disk = j->disk,
 		.extra = vm_extra,
 	};
+	bool rel = short_sock_names(j);
+	int ret;
 
 	if (j->plan->kind == VM_KIND_CONTAINER) {
 		/* Kernel messages never reach the workload's stdout. */
-		if (asprintf(&serial, "file,path=%s/console.log", j->c->dir) < 0)
+		if (asprintf(&serial, "file,path=%s/console.log", j->c->dir) <
+		    0)
 			return sv_err_set(e, ENOMEM, "out of memory");
 		args.serial = serial;
 		if (asprintf(&agent,
 			     "socket,id=agent,path=%s/agent.sock,server,nowait",
-			     j->c->dir) < 0)
+			     rel ? "." : j->c->dir) < 0)
 			return sv_err_set(e, ENOMEM, "out of memory");
 		ctr_extra[4] = agent;
+		ctr_extra[2] = j->plan->machine == VM_MACHINE_Q35 ?
+				       "virtio-serial-pci,id=virtio-serial0" :
+				       "virtio-serial-device,id=virtio-serial0";
 		args.extra = ctr_extra;
 	}
-	return oci_plan_argv(j->plan, &args, &j->argv, e);
+	ret = oci_plan_argv(j->plan, &args, &j->argv, e);
+	if (ret == 0 && rel)
+		ret = qmp_relative(j, e);
+	return ret;
 }
 
 /* runc's state carries the rootfs path and the config's annotations. */
@@ -199,6 +266,7 @@ static int jail_prepare(struct create_job *j, struct sv_err *e)
 	struct jail_opts o = {
 		.id = j->c->id,
 		.state_dir = j->c->dir,
+		.bundle = j->bundle,
 		.enabled = true,
 		.uid = JAIL_UID,
 		.gid = JAIL_UID,
@@ -217,6 +285,7 @@ static int launch(struct create_job *j, struct sv_err *e)
 	_cleanup_free_ char *qmp = ctr_path(j->c, "qmp.sock");
 	const char *tmo = getenv("STRATOVIRT_SHIM_READY_TIMEOUT_MS");
 	struct launch_args la = { .argv = j->argv,
+				  .cwd = j->c->dir,
 				  .log_path = log,
 				  .jail = j->jail };
 	struct monitor_args ma = {
@@ -259,20 +328,6 @@ static int launch(struct create_job *j, struct sv_err *e)
 	return ctr_save(j->c, CTR_CREATED, e);
 }
 
-/* <root>/<id>/qmp.sock must fit a sockaddr_un (108 bytes). */
-static int check_sock_len(const char *root, const char *id, struct sv_err *e)
-{
-	size_t len = strlen(root) + 1 + strlen(id) + sizeof("/agent.sock");
-
-	if (len > sizeof(((struct sockaddr_un *)NULL)->sun_path))
-		return sv_err_set(
-			e, ENAMETOOLONG,
-			"--root %.64s with id %.64s: socket paths would exceed %zu bytes",
-			root, id,
-			sizeof(((struct sockaddr_un *)NULL)->sun_path));
-	return 0;
-}
-
 static int write_pid_file(struct create_job *j, struct sv_err *e)
 {
 	const char *path = j->a->val[K_PID_FILE];
@@ -295,6 +350,9 @@ static void undo(struct create_job *j)
 		waitpid(j->monitor, NULL, 0);
 	}
 	ctr_kill_all(j->c); /* the VMM, if it got that far */
+	/* the monitor's cgroup and what the jail left on the host */
+	if (j->jail && jail_cleanup && jail_cleanup(j->c->dir, &e2) < 0)
+		shim_log_fatal(e2.msg);
 	if (j->c->info.image_hash[0] &&
 	    asprintf(&cache, "%s/.images", j->g->root) >= 0)
 		rootfs_image_release(cache, j->c->dir, j->c->info.image_hash);
@@ -324,8 +382,6 @@ int shim_create(const struct shim_ctx *g, const struct cli_args *a,
 	int ret;
 
 	ret = shim_one_id(a, "create", &id, e);
-	if (ret == 0)
-		ret = check_sock_len(g->root, id, e);
 	if (ret == 0)
 		ret = load_spec(&j, e);
 	if (ret == 0)

@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "oci/spec.h"
@@ -132,7 +131,6 @@ static int load_process(const struct cli_args *a, struct oci_process **p,
 static int send_exec(const char *ctl, uint8_t *spec, size_t len,
 		     const int fds[3], struct sv_err *e)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	union {
 		char b[CMSG_SPACE(3 * sizeof(int))];
 		struct cmsghdr align;
@@ -142,18 +140,17 @@ static int send_exec(const char *ctl, uint8_t *spec, size_t len,
 	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2,
 			     .msg_control = u.b, .msg_controllen = sizeof(u.b) };
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int err, fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	iov[0].iov_len = (size_t)snprintf(head, sizeof(head), "exec %zu\n", len);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(3 * sizeof(int));
 	memcpy(CMSG_DATA(cm), fds, 3 * sizeof(int));
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", ctl);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    sendmsg(fd, &mh, MSG_NOSIGNAL) < 0) {
-		int err = errno;
-
+	err = fd < 0 ? errno : -shim_unix_connect(fd, ctl);
+	if (err == 0 && sendmsg(fd, &mh, MSG_NOSIGNAL) < 0)
+		err = errno;
+	if (err) {
 		if (fd >= 0)
 			close(fd);
 		return sv_err_set(e, err, "exec: the container monitor: %s",

@@ -5,8 +5,10 @@
  * vm bundles: TERM, INT and PWR ask the guest to power off (QMP
  * system_powerdown, the graceful path, exit 0); KILL kills the VMM (the
  * monitor then exits 137); 0 only checks; any other signal goes to the
- * VMM process. Container bundles do the same until the guest agent
- * delivers signals to the workload. --all is the same for a VM.
+ * VMM process. Container bundles do the same until start; then the guest
+ * agent delivers the signal to the workload, and with --all (as runc) to
+ * every process of the container: init and the exec'd ones. --all is the
+ * same as without for a VM.
  */
 #include "shim/shim.h"
 
@@ -24,18 +26,18 @@ static const struct cli_opt kill_opts[] = {
 };
 
 /* Container bundles: the guest agent delivers it to the workload. */
-static int kill_workload(struct ctr *c, int sig, struct sv_err *e)
+static int kill_workload(struct ctr *c, int sig, bool all, struct sv_err *e)
 {
 	_cleanup_free_ char *ctl = ctr_path(c, "ctl.sock");
 	char req[32];
 
 	if (!ctl)
 		return sv_err_set(e, ENOMEM, "out of memory");
-	snprintf(req, sizeof(req), "kill %d\n", sig);
+	snprintf(req, sizeof(req), "%s %d\n", all ? "killall" : "kill", sig);
 	return ctl_request(ctl, req, 5000, e);
 }
 
-static int signal_vm(struct ctr *c, int sig, struct sv_err *e)
+static int signal_vm(struct ctr *c, int sig, bool all, struct sv_err *e)
 {
 	_cleanup_free_ char *qmp = NULL;
 
@@ -43,7 +45,7 @@ static int signal_vm(struct ctr *c, int sig, struct sv_err *e)
 	if (sig == 0)
 		return 0;
 	if (!c->info.vm_kind && ctr_status(c) != CTR_CREATED)
-		return kill_workload(c, sig, e);
+		return kill_workload(c, sig, all, e);
 	if (sig == SIGTERM || sig == SIGINT || sig == SIGPWR) {
 		qmp = ctr_path(c, "qmp.sock");
 		if (!qmp)
@@ -82,7 +84,7 @@ int cmd_kill(const struct shim_ctx *g, int argc, char **argv, struct sv_err *e)
 				 "kill: container %s is %s, not running", c->id,
 				 ctr_status_name(s));
 	else
-		ret = signal_vm(c, sig, e);
+		ret = signal_vm(c, sig, a.count[K_ALL] > 0, e);
 	ctr_close(c);
 	return ret;
 }

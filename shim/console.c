@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -21,7 +20,6 @@
 
 static int send_fd(const char *sock_path, int fd, struct sv_err *e)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char name[] = "/dev/ptmx";
 	struct iovec iov = { .iov_base = name, .iov_len = sizeof(name) - 1 };
 	union {
@@ -34,16 +32,13 @@ static int send_fd(const char *sock_path, int fd, struct sv_err *e)
 			     .msg_controllen = sizeof(u.buf) };
 	struct cmsghdr *cm;
 	_cleanup_close_ int s = -1;
+	int ret;
 
-	if (strlen(sock_path) >= sizeof(sa.sun_path))
-		return sv_err_set(e, ENAMETOOLONG,
-				  "--console-socket %.64s: path too long",
-				  sock_path);
-	strcpy(sa.sun_path, sock_path);
 	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return sv_err_set(e, errno, "--console-socket %.200s: %s",
-				  sock_path, strerror(errno));
+	ret = s < 0 ? -errno : shim_unix_connect(s, sock_path);
+	if (ret < 0)
+		return sv_err_set(e, -ret, "--console-socket %.200s: %s",
+				  sock_path, strerror(-ret));
 	memset(u.buf, 0, sizeof(u.buf));
 	cm = CMSG_FIRSTHDR(&mh);
 	cm->cmsg_level = SOL_SOCKET;

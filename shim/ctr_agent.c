@@ -3,69 +3,61 @@
  * Container bundles in the monitor: boot the VM to "agent ready" (QMP
  * cont, connect to the agent's port, HELLO/READY), then serve until the
  * workload ends: `start` and `kill` arrive on the control socket
- * <state>/ctl.sock as one line each ("start", "kill N"), the container's
- * stdin goes to the agent, its stdout and stderr come back separately, and
- * the workload's EXIT ends the monitor with that status after the VM was
- * powered off. Everything from the agent is untrusted (agent_client.c
- * validates the framing; here every payload length is checked again).
+ * <state>/ctl.sock (ctr_ctl.c), the container's stdin goes to the agent,
+ * its stdout and stderr come back separately, and the workload's EXIT
+ * ends the monitor with that status after the VM was powered off.
+ *
+ * The loop never blocks on one peer: frames to the agent are queued
+ * (agent_client_set_queued) and stdin is read only while that queue is
+ * under RELAY_Q_MAX; output to local readers is queued per reader and the
+ * agent is not read while any reader's queue is over RELAY_Q_MAX. The
+ * monitor also ends (killing the VM) when its state directory is removed.
+ * Everything from the agent is untrusted (agent_client.c validates the
+ * framing).
  */
 #include "shim/shim.h"
+#include "shim/ctr_serve.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "shim/agent_client.h"
-#include "shim/ctr_exec.h"
 #include "sv/err.h"
 
 #define LOG_MODULE "monitor"
 #include "sv/log.h"
 
-#define CTR_STREAM 1u
-#define CTL_LINE 128
-
-struct serve {
-	const struct monitor_args *a;
-	struct agent_client *c;
-	pid_t vmm;
-	int ctl_listen;
-	int ctl_client;		/* waiting for STARTED/ERROR, or -1 */
-	bool started;
-	bool stdin_open;
-	bool exited;
-	int status;		/* the workload's, once exited */
-	struct exec_table ex;
-};
-
-static int unix_listen(const char *path, struct sv_err *e)
+/* The agent's port socket, retried while the VMM is not listening yet. */
+static int agent_connect(struct agent_client *c, const char *path,
+			 int timeout_ms)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
+	long deadline = serve_now_ms() + timeout_ms;
+	int fd, ret;
 
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return sv_err_set(e, ENAMETOOLONG, "%s: path too long", path);
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return sv_err_set(e, errno, "socket: %s", strerror(errno));
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(fd, 4) < 0) {
-		int err = errno;
-
+	for (;;) {
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+		ret = shim_unix_connect(fd, path);
+		if (ret == 0)
+			break;
 		close(fd);
-		return sv_err_set(e, err, "%s: %s", path, strerror(err));
+		if ((ret != -ENOENT && ret != -ECONNREFUSED) ||
+		    serve_now_ms() >= deadline)
+			return ret;
+		usleep(20 * 1000);
 	}
-	return fd;
+	agent_client_init(c, fd);
+	return 0;
 }
 
 int agent_boot(const struct monitor_args *a, struct agent_client **out,
@@ -75,7 +67,7 @@ int agent_boot(const struct monitor_args *a, struct agent_client **out,
 	int ret;
 
 	/* Listening before create returns, so an immediate start finds it. */
-	*ctl_fd = unix_listen(a->ctl_path, e);
+	*ctl_fd = ctl_listen_open(a->ctl_path, e);
 	if (*ctl_fd < 0)
 		return *ctl_fd;
 	ret = qmp_run(a->qmp_path, "cont", e);
@@ -85,146 +77,20 @@ int agent_boot(const struct monitor_args *a, struct agent_client **out,
 	if (!c)
 		return sv_err_set(e, ENOMEM, "out of memory");
 	agent_client_init(c, -1);
-	ret = agent_client_connect(c, a->agent_path, a->ready_timeout_ms);
+	ret = agent_connect(c, a->agent_path, a->ready_timeout_ms);
 	if (ret == 0)
 		ret = agent_client_handshake(c, a->ready_timeout_ms);
+	if (ret == 0)
+		ret = agent_client_set_queued(c);
 	if (ret < 0) {
 		agent_client_close(c);
 		free(c);
-		return sv_err_set(e, -ret, "guest agent not ready after %d ms: %s",
+		return sv_err_set(e, -ret,
+				  "guest agent not ready after %d ms: %s",
 				  a->ready_timeout_ms, strerror(-ret));
 	}
 	*out = c;
 	return 0;
-}
-
-static void ctl_reply(int fd, const char *msg)
-{
-	if (fd >= 0 && write(fd, msg, strlen(msg)) < 0)
-		log_warn("control reply: %s", strerror(errno));
-}
-
-static void ctl_done(struct serve *s, const char *msg)
-{
-	ctl_reply(s->ctl_client, msg);
-	if (s->ctl_client >= 0)
-		close(s->ctl_client);
-	s->ctl_client = -1;
-}
-
-/* One request line from a CLI call; start answers when the agent did. */
-static void ctl_handle(struct serve *s, int fd, const char *line)
-{
-	unsigned int stream;
-	int sig, ret = -EINVAL;
-
-	if (!strcmp(line, "start") && !s->started && s->ctl_client < 0) {
-		ret = agent_client_start(s->c, CTR_STREAM, s->a->spec,
-					 s->a->spec_len);
-		if (ret == 0) {
-			s->ctl_client = fd;
-			return;
-		}
-	} else if (sscanf(line, "kill %d", &sig) == 1 && s->started &&
-		   !s->exited) {
-		ret = agent_client_signal(s->c, CTR_STREAM, sig);
-	} else if (sscanf(line, "sig %u %d", &stream, &sig) == 2) {
-		ret = exec_signal(&s->ex, s->c, stream, sig);
-	}
-	ctl_reply(fd, ret == 0 ? "ok\n" : "err request refused\n");
-	close(fd);
-}
-
-/* "exec LEN\n" + LEN spec bytes, with the proxy's stdio as SCM_RIGHTS. */
-static void ctl_exec(struct serve *s, int fd, const char *buf, size_t have,
-		     const int fds[3])
-{
-	uint8_t *spec = NULL;
-	size_t len = 0, nl = strcspn(buf, "\n");
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	ssize_t n;
-
-	if (sscanf(buf, "exec %zu", &len) == 1 && len <= AGENT_MAX_PAYLOAD &&
-	    nl < have && s->started && !s->exited)
-		spec = malloc(len ? len : 1);
-	if (spec) {
-		have -= nl + 1;
-		memcpy(spec, buf + nl + 1, have < len ? have : len);
-		while (have < len && poll(&p, 1, 2000) == 1 &&
-		       (n = read(fd, spec + have, len - have)) > 0)
-			have += (size_t)n;
-	}
-	if (!spec || have < len ||
-	    exec_begin(&s->ex, s->c, fd, fds, spec, len) < 0) {
-		ctl_reply(fd, "err exec refused\n");
-		close(fd);
-		for (int i = 0; i < 3; i++)
-			close(fds[i]);
-	}
-	free(spec);
-}
-
-/* One request; recvmsg takes up to 3 fds along (exec only). */
-static ssize_t ctl_recv(int fd, char *buf, size_t cap, int fds[3])
-{
-	union {
-		char b[CMSG_SPACE(3 * sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = { .iov_base = buf, .iov_len = cap - 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = u.b,
-			     .msg_controllen = sizeof(u.b) };
-	struct cmsghdr *cm;
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	ssize_t n = poll(&p, 1, 2000) == 1 ? recvmsg(fd, &mh, MSG_CMSG_CLOEXEC) :
-					    -1;
-
-	fds[0] = fds[1] = fds[2] = -1;
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-		size_t nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		int got[3];
-
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
-		    nfd > 3)
-			continue;
-		memcpy(got, CMSG_DATA(cm), nfd * sizeof(int));
-		if (nfd == 3 && fds[0] < 0) {
-			memcpy(fds, got, sizeof(got));
-			continue;
-		}
-		for (size_t i = 0; i < nfd; i++) /* not what exec sends */
-			close(got[i]);
-	}
-	return n;
-}
-
-static void ctl_accept(struct serve *s)
-{
-	char buf[CTL_LINE + 1];
-	int fds[3];
-	ssize_t n;
-	int fd = accept4(s->ctl_listen, NULL, NULL, SOCK_CLOEXEC);
-
-	if (fd < 0)
-		return;
-	n = ctl_recv(fd, buf, sizeof(buf), fds);
-	if (n > 0 && !strncmp(buf, "exec ", 5) && fds[0] >= 0) {
-		ctl_exec(s, fd, buf, (size_t)n, fds);
-		return;
-	}
-	for (int i = 0; i < 3; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	if (n <= 0) {
-		close(fd);
-		return;
-	}
-	buf[strcspn(buf, "\n")] = '\0';
-	ctl_handle(s, fd, buf);
 }
 
 static void on_frame(struct serve *s, const struct agent_msg *m)
@@ -244,17 +110,18 @@ static void on_frame(struct serve *s, const struct agent_msg *m)
 		ctl_done(s, "ok\n");
 		break;
 	case AGENT_MSG_ERROR:
-		snprintf(msg, sizeof(msg), "err the guest agent refused: %.*s\n",
-			 h->len > 4 ? (int)(h->len - 4 < 100 ? h->len - 4 : 100) :
-				      0,
+		snprintf(msg, sizeof(msg),
+			 "err the guest agent refused: %.*s\n",
+			 h->len > 4 ?
+				 (int)(h->len - 4 < 100 ? h->len - 4 : 100) :
+				 0,
 			 h->len > 4 ? (const char *)m->payload + 4 : "");
 		ctl_done(s, msg);
 		break;
 	case AGENT_MSG_STDOUT:
-		exec_write_all(1, m->payload, h->len);
-		break;
 	case AGENT_MSG_STDERR:
-		exec_write_all(2, m->payload, h->len);
+		relay_put(&s->out[h->type == AGENT_MSG_STDERR], m->payload,
+			  h->len);
 		break;
 	case AGENT_MSG_EXIT:
 		if (agent_exit_decode(&ex, m->payload, h->len) == 0) {
@@ -270,14 +137,14 @@ static void on_frame(struct serve *s, const struct agent_msg *m)
 static void relay_stdin(struct serve *s)
 {
 	uint8_t buf[16384];
-	ssize_t n = read(0, buf, sizeof(buf));
+	ssize_t n = relay_read(&s->in, buf, sizeof(buf));
 
 	if (n > 0) {
 		if (agent_client_stdin(s->c, CTR_STREAM, buf, (size_t)n) < 0)
 			s->stdin_open = false;
 		return;
 	}
-	if (n < 0 && errno == EINTR)
+	if (n == -EAGAIN || n == -EINTR)
 		return;
 	s->stdin_open = false;
 	if (agent_client_stdin_eof(s->c, CTR_STREAM) < 0)
@@ -289,16 +156,106 @@ static void relay_stdin(struct serve *s)
 static bool agent_input(struct serve *s)
 {
 	struct agent_msg m;
-	int ret = agent_client_recv(s->c, &m, 50);
+	int ret = agent_client_pump(s->c);
 
-	if (ret == -ETIMEDOUT)
-		return true; /* a partial frame: the rest comes later */
 	if (ret <= 0)
 		return false;
-	do
+	while (!s->exited && (ret = agent_client_next(s->c, &m)) == 1)
 		on_frame(s, &m);
-	while (!s->exited && (ret = agent_client_next(s->c, &m)) == 1);
 	return ret >= 0;
+}
+
+/* Some local reader is over its cap: leave the agent's data where it is. */
+static bool readers_full(const struct serve *s)
+{
+	return relay_full(&s->out[0]) || relay_full(&s->out[1]) ||
+	       exec_full(&s->ex);
+}
+
+static bool state_dir_gone(const struct serve *s)
+{
+	struct stat st;
+
+	return s->state_dir >= 0 &&
+	       (fstat(s->state_dir, &st) < 0 || st.st_nlink == 0);
+}
+
+enum {
+	P_AGENT,
+	P_STDIN,
+	P_OUT,
+	P_ERR,
+	P_CTL,
+	P_EXEC = P_CTL + CTL_POLLFDS,
+	P_N = P_EXEC + EXEC_POLLFDS
+};
+
+static void fill_pollfds(struct serve *s, struct pollfd *p)
+{
+	bool tx_room = agent_client_pending(s->c) < RELAY_Q_MAX;
+
+	p[P_AGENT] = (struct pollfd){
+		.fd = s->c->fd,
+		.events = (short)((readers_full(s) ? 0 : POLLIN) |
+				  (agent_client_pending(s->c) ? POLLOUT : 0))
+	};
+	p[P_STDIN] =
+		(struct pollfd){ .fd = s->stdin_open && tx_room ? s->in.fd : -1,
+				 .events = POLLIN };
+	for (int k = 0; k < 2; k++)
+		p[P_OUT + k] = (struct pollfd){
+			.fd = relay_pending(&s->out[k]) ? s->out[k].fd : -1,
+			.events = POLLOUT
+		};
+	ctl_pollfds(s, p + P_CTL);
+	exec_pollfds(&s->ex, p + P_EXEC, tx_room);
+}
+
+/* One turn of the loop; false when the agent connection is over. */
+static bool serve_once(struct serve *s, struct pollfd *p)
+{
+	const short any = POLLIN | POLLOUT | POLLHUP | POLLERR | POLLNVAL;
+
+	if (p[P_AGENT].revents & POLLOUT && agent_client_flush(s->c) < 0)
+		return false;
+	if ((p[P_AGENT].revents & (POLLIN | POLLHUP | POLLERR)) &&
+	    !agent_input(s))
+		return false;
+	for (int k = 0; k < 2; k++)
+		if (p[P_OUT + k].fd >= 0 && (p[P_OUT + k].revents & any))
+			relay_flush(&s->out[k]);
+	if (p[P_STDIN].fd >= 0 && (p[P_STDIN].revents & any))
+		relay_stdin(s);
+	ctl_events(s, p + P_CTL);
+	exec_events(&s->ex, s->c, p + P_EXEC);
+	return true;
+}
+
+/* The workload ended: its last output reaches the readers still there. */
+static void drain(struct serve *s)
+{
+	struct pollfd p[P_N];
+
+	while (relay_pending(&s->out[0]) || relay_pending(&s->out[1]) ||
+	       exec_pending(&s->ex)) {
+		for (int i = 0; i < P_N; i++)
+			p[i] = (struct pollfd){ .fd = -1 };
+		for (int k = 0; k < 2; k++)
+			p[P_OUT + k] = (struct pollfd){
+				.fd = relay_pending(&s->out[k]) ? s->out[k].fd :
+								  -1,
+				.events = POLLOUT
+			};
+		exec_pollfds(&s->ex, p + P_EXEC, false);
+		if (poll(p, P_N, 1000) < 0 && errno != EINTR)
+			return;
+		if (state_dir_gone(s))
+			return;
+		for (int k = 0; k < 2; k++)
+			if (p[P_OUT + k].fd >= 0 && p[P_OUT + k].revents)
+				relay_flush(&s->out[k]);
+		exec_events(&s->ex, s->c, p + P_EXEC);
+	}
 }
 
 static int finish(struct serve *s)
@@ -307,7 +264,11 @@ static int finish(struct serve *s)
 
 	if (s->exited && agent_client_poweroff(s->c) < 0)
 		log_warn("poweroff request to the agent failed");
+	drain(s);
+	exec_end_all(&s->ex);
 	while (waitpid(s->vmm, &st, WNOHANG) == 0 && waited < 10000) {
+		if (agent_client_flush(s->c) < 0)
+			agent_client_close(s->c);
 		usleep(10000);
 		waited += 10;
 	}
@@ -318,71 +279,54 @@ static int finish(struct serve *s)
 	return s->exited ? s->status : shim_exit_code(st);
 }
 
+static int open_state_dir(const char *ctl_path)
+{
+	char *dir = strdup(ctl_path), *slash = dir ? strrchr(dir, '/') : NULL;
+	int fd = -1;
+
+	if (slash) {
+		*slash = '\0';
+		fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
+	free(dir);
+	return fd;
+}
+
 SV_NORETURN void agent_serve(const struct monitor_args *a,
 			     struct agent_client *c, int ctl_fd, pid_t vmm)
 {
-	struct serve s = { .a = a, .c = c, .vmm = vmm, .ctl_client = -1,
+	struct serve s = { .a = a,
+			   .c = c,
+			   .vmm = vmm,
+			   .ctl_client = -1,
 			   .ctl_listen = ctl_fd };
-	struct pollfd p[3 + EXEC_MAX];
+	struct pollfd p[P_N];
 	int st;
 
+	s.state_dir = open_state_dir(a->ctl_path);
+	relay_end_init(&s.in, 0, O_RDONLY);
+	relay_end_init(&s.out[0], 1, O_WRONLY);
+	relay_end_init(&s.out[1], 2, O_WRONLY);
+	ctl_init(&s);
 	exec_table_init(&s.ex);
 	while (!s.exited) {
-		p[0] = (struct pollfd){ .fd = c->fd, .events = POLLIN };
-		p[1] = (struct pollfd){ .fd = s.ctl_listen, .events = POLLIN };
-		p[2] = (struct pollfd){ .fd = s.stdin_open ? 0 : -1,
-					.events = POLLIN };
-		exec_pollfds(&s.ex, p + 3);
-		if (poll(p, 3 + EXEC_MAX, 200) < 0 && errno != EINTR)
+		fill_pollfds(&s, p);
+		if (poll(p, P_N, 200) < 0 && errno != EINTR)
 			break;
-		if (waitpid(vmm, &st, WNOHANG) == vmm)
+		if (waitpid(vmm, &st, WNOHANG) == vmm) {
+			drain(&s); /* what the workload wrote still goes out */
+			exec_end_all(&s.ex);
 			_exit(shim_exit_code(st));
-		if ((p[0].revents & (POLLIN | POLLHUP)) && !agent_input(&s))
+		}
+		if (state_dir_gone(&s)) {
+			log_warn("state directory removed: stopping the VM");
+			kill(vmm, SIGKILL);
+			waitpid(vmm, &st, 0);
+			_exit(137);
+		}
+		if (!serve_once(&s, p))
 			break;
-		if (p[1].revents & POLLIN)
-			ctl_accept(&s);
-		if (p[2].revents & (POLLIN | POLLHUP | POLLNVAL))
-			relay_stdin(&s);
-		exec_stdin(&s.ex, c, p + 3);
 	}
-	exec_end_all(&s.ex);
-	ctl_done(&s, "err the container ended\n");
+	ctl_fini(&s);
 	_exit(finish(&s));
-}
-
-/* From a CLI call: one request line, one reply line. */
-int ctl_request(const char *path, const char *req, int timeout_ms,
-		struct sv_err *e)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char reply[200];
-	struct pollfd p;
-	ssize_t n = -1;
-	int fd;
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    write(fd, req, strlen(req)) < 0) {
-		int err = errno;
-
-		if (fd >= 0)
-			close(fd);
-		return sv_err_set(e, err, "the container monitor (%s): %s",
-				  path, strerror(err));
-	}
-	p = (struct pollfd){ .fd = fd, .events = POLLIN };
-	if (poll(&p, 1, timeout_ms) == 1)
-		n = read(fd, reply, sizeof(reply) - 1);
-	close(fd);
-	if (n <= 0)
-		return sv_err_set(e, ETIMEDOUT, "the container monitor did "
-						"not answer \"%.20s\"", req);
-	reply[n] = '\0';
-	reply[strcspn(reply, "\n")] = '\0';
-	if (strncmp(reply, "ok", 2))
-		return sv_err_set(e, EIO, "%s",
-				  !strncmp(reply, "err ", 4) ? reply + 4 :
-							       reply);
-	return 0;
 }

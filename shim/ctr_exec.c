@@ -3,14 +3,16 @@
  * exec sessions in the container monitor: an `exec` proxy hands over its
  * stdio fds (SCM_RIGHTS) and the process spec on the control socket; the
  * monitor runs it on a new agent stream, relays stdin/stdout/stderr
- * between those fds and the agent, and writes "exit N" back to the proxy
- * when the agent reports the process's end. Stream ids from 2 (1 is the
+ * between those fds and the agent without blocking (shim/relay.h), and
+ * writes "exit N" back to the proxy once the agent reported the process's
+ * end and its output reached the proxy. Stream ids from 2 (1 is the
  * container process).
  */
 #include "shim/ctr_exec.h"
 
 #include <errno.h>
 #include <poll.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,28 +22,30 @@
 #define LOG_MODULE "monitor"
 #include "sv/log.h"
 
+static void sess_reset(struct exec_sess *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->ctl = x->in.fd = x->out[0].fd = x->out[1].fd = -1;
+}
+
 static void sess_close(struct exec_sess *x, const char *reply)
 {
 	if (x->ctl >= 0 && reply && write(x->ctl, reply, strlen(reply)) < 0)
 		log_warn("exec reply: %s", strerror(errno));
-	for (int i = 0; i < 3; i++)
-		if (x->fd[i] >= 0)
-			close(x->fd[i]);
+	relay_end_close(&x->in);
+	relay_end_close(&x->out[0]);
+	relay_end_close(&x->out[1]);
 	if (x->ctl >= 0)
 		close(x->ctl);
-	memset(x, 0, sizeof(*x));
-	x->ctl = x->fd[0] = x->fd[1] = x->fd[2] = -1;
+	sess_reset(x);
 }
 
 void exec_table_init(struct exec_table *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->next_stream = 2;
-	for (int i = 0; i < EXEC_MAX; i++) {
-		struct exec_sess *x = &t->s[i];
-
-		x->ctl = x->fd[0] = x->fd[1] = x->fd[2] = -1;
-	}
+	for (int i = 0; i < EXEC_MAX; i++)
+		sess_reset(&t->s[i]);
 }
 
 static struct exec_sess *by_stream(struct exec_table *t, uint32_t stream)
@@ -69,22 +73,22 @@ int exec_begin(struct exec_table *t, struct agent_client *c, int ctl,
 		return ret;
 	x->used = true;
 	x->ctl = ctl;
-	memcpy(x->fd, fds, sizeof(x->fd));
+	relay_end_init(&x->in, fds[0], O_RDONLY);
+	relay_end_init(&x->out[0], fds[1], O_WRONLY);
+	relay_end_init(&x->out[1], fds[2], O_WRONLY);
 	return 0;
 }
 
-void exec_write_all(int fd, const uint8_t *p, size_t n)
+/* Ended and everything it wrote is out: tell the proxy. */
+static void sess_maybe_done(struct exec_sess *x)
 {
-	while (fd >= 0 && n > 0) {
-		ssize_t w = write(fd, p, n);
+	char msg[32];
 
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
+	if (!x->used || !x->exited || relay_pending(&x->out[0]) ||
+	    relay_pending(&x->out[1]))
+		return;
+	snprintf(msg, sizeof(msg), "exit %d\n", x->status);
+	sess_close(x, msg);
 }
 
 bool exec_frame(struct exec_table *t, const struct agent_msg *m)
@@ -103,20 +107,22 @@ bool exec_frame(struct exec_table *t, const struct agent_msg *m)
 			log_warn("exec reply: %s", strerror(errno));
 		break;
 	case AGENT_MSG_ERROR:
-		sess_close(x, "err the guest agent could not run the process\n");
+		sess_close(x,
+			   "err the guest agent could not run the process\n");
 		break;
 	case AGENT_MSG_STDOUT:
-		exec_write_all(x->fd[1], m->payload, m->hdr.len);
-		break;
 	case AGENT_MSG_STDERR:
-		exec_write_all(x->fd[2], m->payload, m->hdr.len);
+		relay_put(&x->out[m->hdr.type == AGENT_MSG_STDERR], m->payload,
+			  m->hdr.len);
 		break;
 	case AGENT_MSG_EXIT:
-		snprintf(msg, sizeof(msg), "exit %d\n",
-			 agent_exit_decode(&ex, m->payload, m->hdr.len) == 0 ?
-				 agent_exit_status(&ex) :
-				 255);
-		sess_close(x, msg);
+		x->exited = true;
+		x->stdin_open = false;
+		x->status =
+			agent_exit_decode(&ex, m->payload, m->hdr.len) == 0 ?
+				agent_exit_status(&ex) :
+				255;
+		sess_maybe_done(x);
 		break;
 	default:
 		break;
@@ -124,43 +130,72 @@ bool exec_frame(struct exec_table *t, const struct agent_msg *m)
 	return true;
 }
 
-int exec_pollfds(struct exec_table *t, struct pollfd *p)
+void exec_pollfds(struct exec_table *t, struct pollfd *p, bool read_in)
 {
-	int n = 0;
-
 	for (int i = 0; i < EXEC_MAX; i++) {
 		struct exec_sess *x = &t->s[i];
+		bool in = x->used && x->stdin_open && read_in;
 
-		p[n++] = (struct pollfd){
-			.fd = x->used && x->stdin_open ? x->fd[0] : -1,
-			.events = POLLIN
-		};
+		p[3 * i] = (struct pollfd){ .fd = in ? x->in.fd : -1,
+					    .events = POLLIN };
+		for (int k = 0; k < 2; k++)
+			p[3 * i + 1 + k] = (struct pollfd){
+				.fd = relay_pending(&x->out[k]) ? x->out[k].fd :
+								  -1,
+				.events = POLLOUT
+			};
 	}
-	return n;
 }
 
-void exec_stdin(struct exec_table *t, struct agent_client *c,
-		const struct pollfd *p)
+static void sess_stdin(struct exec_sess *x, struct agent_client *c)
 {
 	uint8_t buf[16384];
+	ssize_t n = relay_read(&x->in, buf, sizeof(buf));
+
+	if (n > 0) {
+		if (agent_client_stdin(c, x->stream, buf, (size_t)n) < 0)
+			x->stdin_open = false;
+	} else if (n != -EAGAIN && n != -EINTR) {
+		x->stdin_open = false;
+		if (agent_client_stdin_eof(c, x->stream) < 0)
+			log_warn("exec stdin EOF to the agent failed");
+	}
+}
+
+void exec_events(struct exec_table *t, struct agent_client *c,
+		 const struct pollfd *p)
+{
+	const short ev = POLLIN | POLLOUT | POLLHUP | POLLERR | POLLNVAL;
 
 	for (int i = 0; i < EXEC_MAX; i++) {
 		struct exec_sess *x = &t->s[i];
-		ssize_t n;
 
-		if (p[i].fd < 0 ||
-		    !(p[i].revents & (POLLIN | POLLHUP | POLLNVAL)))
-			continue;
-		n = read(x->fd[0], buf, sizeof(buf));
-		if (n > 0) {
-			if (agent_client_stdin(c, x->stream, buf, (size_t)n) < 0)
-				x->stdin_open = false;
-		} else if (n == 0 || errno != EINTR) {
-			x->stdin_open = false;
-			if (agent_client_stdin_eof(c, x->stream) < 0)
-				log_warn("exec stdin EOF to the agent failed");
-		}
+		if (p[3 * i].fd >= 0 && (p[3 * i].revents & ev) && x->used &&
+		    x->stdin_open)
+			sess_stdin(x, c);
+		for (int k = 0; k < 2; k++)
+			if (p[3 * i + 1 + k].fd >= 0 &&
+			    (p[3 * i + 1 + k].revents & ev))
+				relay_flush(&x->out[k]);
+		sess_maybe_done(x);
 	}
+}
+
+bool exec_full(const struct exec_table *t)
+{
+	for (int i = 0; i < EXEC_MAX; i++)
+		if (relay_full(&t->s[i].out[0]) || relay_full(&t->s[i].out[1]))
+			return true;
+	return false;
+}
+
+bool exec_pending(const struct exec_table *t)
+{
+	for (int i = 0; i < EXEC_MAX; i++)
+		if (relay_pending(&t->s[i].out[0]) ||
+		    relay_pending(&t->s[i].out[1]))
+			return true;
+	return false;
 }
 
 int exec_signal(struct exec_table *t, struct agent_client *c, uint32_t stream,
@@ -173,7 +208,15 @@ int exec_signal(struct exec_table *t, struct agent_client *c, uint32_t stream,
 
 void exec_end_all(struct exec_table *t)
 {
-	for (int i = 0; i < EXEC_MAX; i++)
-		if (t->s[i].used)
-			sess_close(&t->s[i], "exit 137\n");
+	char msg[32];
+
+	for (int i = 0; i < EXEC_MAX; i++) {
+		struct exec_sess *x = &t->s[i];
+
+		if (!x->used)
+			continue;
+		snprintf(msg, sizeof(msg), "exit %d\n",
+			 x->exited ? x->status : 137);
+		sess_close(x, msg);
+	}
 }

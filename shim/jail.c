@@ -37,6 +37,7 @@ static const struct jail_step steps[] = {
 	{ "namespaces", jail_unshare, NULL },
 	{ "netns", jail_setns_net, NULL },
 	{ "bind-mounts", jail_bind_mounts, jail_unbind_mounts },
+	{ "open-disks", jail_open_disks, jail_close_disks },
 	{ "open-binary", jail_open_binary, jail_close_binary },
 	{ "pivot-root", jail_pivot_root, NULL },
 	{ "rlimits", jail_rlimits, NULL },
@@ -54,11 +55,23 @@ static void print_binds(const struct jail_plan *p, FILE *f)
 	size_t i;
 
 	for (i = 0; i < p->n_binds; i++)
-		fprintf(f, "    bind %s -> %s%s (%s)\n", p->binds[i].src,
-			p->root, p->binds[i].dst,
-			p->binds[i].ro ? "ro" : "rw");
+		if (p->binds[i].fd < 0)
+			fprintf(f, "    bind %s -> %s%s (%s)\n",
+				p->binds[i].src, p->root, p->binds[i].dst,
+				p->binds[i].ro ? "ro" : "rw");
 	if (p->kvm)
 		fprintf(f, "    bind /dev/kvm -> %s/dev/kvm (rw)\n", p->root);
+}
+
+static void print_disks(const struct jail_plan *p, FILE *f)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_binds; i++)
+		if (p->binds[i].fd >= 0)
+			fprintf(f, "    open %s (%s) -> fd %d\n",
+				p->binds[i].src, p->binds[i].ro ? "ro" : "rw",
+				p->binds[i].fd);
 }
 
 static void print_step(const struct jail_plan *p, size_t i, FILE *f)
@@ -68,13 +81,15 @@ static void print_step(const struct jail_plan *p, size_t i, FILE *f)
 		fprintf(f, "    mkdir %s 0700 owner %u:%u\n", p->root,
 			(unsigned)p->uid, (unsigned)p->gid);
 	else if (!strcmp(steps[i].name, "cgroup"))
-		fprintf(f, "    %s memory.limit=%lld cpu.quota=%lld\n",
-			p->cgroup ? p->cgroup : "(none)",
+		fprintf(f, "    %s (monitor and VMM) memory.limit=%lld "
+			"cpu.quota=%lld\n", p->cgroup ? p->cgroup : "(none)",
 			(long long)p->memory_limit, (long long)p->cpu_quota);
 	else if (!strcmp(steps[i].name, "netns"))
 		fprintf(f, "    %s\n", p->netns ? p->netns : "(stay)");
 	else if (!strcmp(steps[i].name, "bind-mounts"))
 		print_binds(p, f);
+	else if (!strcmp(steps[i].name, "open-disks"))
+		print_disks(p, f);
 	else if (!strcmp(steps[i].name, "switch-ids"))
 		fprintf(f, "    uid %u gid %u\n", (unsigned)p->uid,
 			(unsigned)p->gid);
@@ -103,6 +118,8 @@ int jail_exec(const struct jail_plan *p, char *const argv[],
 	size_t i;
 	int ret = 0;
 
+	if (prctl(PR_GET_PDEATHSIG, &c.pdeath, 0, 0, 0) < 0)
+		c.pdeath = 0;
 	for (i = 0; i < N_STEPS && ret == 0; i++) {
 		c.step = steps[i].name;
 		ret = jail_fault(c.step) ?

@@ -21,6 +21,8 @@ struct jail_plan;
 struct jail_opts {
 	const char *id; /* container id */
 	const char *state_dir; /* <root>/<id>, exists, 0700 */
+	const char *bundle; /* canonical; files named below it must resolve
+			     * below it (RESOLVE_BENEATH); NULL: no bundle */
 	bool enabled; /* false: --no-jail (debugging), exec unjailed */
 	uid_t uid; /* unprivileged ids the VMM runs as */
 	gid_t gid;
@@ -46,6 +48,14 @@ void jail_plan_print(const struct jail_plan *p, int fd);
  */
 int jail_exec(const struct jail_plan *p, char *const argv[],
 	      struct sv_err *e) SV_MUST_CHECK;
+
+/*
+ * In the container monitor, before it forks the VMM: create the plan's
+ * cgroup (linux.cgroupsPath) with its limits and move the calling process
+ * in, so monitor and VMM share it. No-op without a cgroupsPath; undone by
+ * jail_cleanup(). On failure nothing is left.
+ */
+int jail_cgroup_enter(const struct jail_plan *p, struct sv_err *e) SV_MUST_CHECK;
 
 /* From `delete`: remove whatever jail_exec left on the host (mounts,
  * per-VM directory, cgroup). Idempotent; missing pieces are not errors. */

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
  * Jail steps with more moving parts: bind mounts, capabilities (libcap),
- * cgroup placement (v1 memory + cpu controllers, v2 unified if mounted),
- * and jail_cleanup_dir() for delete.
+ * cgroup placement (v1 memory + cpu controllers, v2 unified if mounted;
+ * the monitor joins first, jail_cgroup_enter(), the VMM inherits it and
+ * the step sets it again for callers without a monitor), and
+ * jail_cleanup_dir() for delete.
  */
 #include "shim/jail_steps.h"
+#include "shim/jail.h"
+#include "shim/shim.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -53,16 +57,66 @@ static int bind_one(const char *src, const char *dst, bool ro, bool dir)
 	return mount(NULL, dst, NULL, fl | (ro ? MS_RDONLY : 0), NULL);
 }
 
+/*
+ * A file is opened here (below the bundle: RESOLVE_BENEATH again; else its
+ * canonical path, O_NOFOLLOW) and the mount takes that fd, so what was
+ * validated is what the VMM gets, whatever was renamed in between.
+ */
+static int open_source(struct jail_ctx *c, const struct jail_bind *b,
+		       int flags, struct sv_err *e)
+{
+	struct stat st;
+	int fd = b->beneath ?
+			 bundle_open_beneath(c->p->bundle, b->arg, flags) :
+			 open(b->src, flags | O_NOFOLLOW | O_CLOEXEC);
+
+	if (b->beneath && (fd == -EXDEV || fd == -ELOOP))
+		return sv_err_set(e, EXDEV, "jail: %s: %s: resolves outside "
+				  "the bundle %s (symlink)", c->step, b->arg,
+				  c->p->bundle);
+	if (fd < 0 && b->beneath)
+		errno = -fd;
+	if (fd < 0)
+		return jail_fail(c, b->arg, e);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return jail_fail(c, b->arg, e);
+	}
+	return fd;
+}
+
+static int bind_file(struct jail_ctx *c, const struct jail_bind *b,
+		     const char *dst, struct sv_err *e)
+{
+	char src[64];
+	int fd = open_source(c, b, O_PATH, e), ret = 0;
+
+	if (fd < 0)
+		return fd;
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
+	if (bind_one(src, dst, b->ro, false) < 0)
+		ret = jail_fail(c, dst, e);
+	close(fd);
+	return ret;
+}
+
 int jail_bind_mounts(struct jail_ctx *c, struct sv_err *e)
 {
 	const struct jail_plan *p = c->p;
+	const struct jail_bind *b;
 	char dst[PATH_MAX];
 	size_t i;
+	int ret;
 
 	for (i = 0; i < p->n_binds; i++, c->n_mounted++) {
-		snprintf(dst, sizeof(dst), "%s%s", p->root, p->binds[i].dst);
-		if (bind_one(p->binds[i].src, dst, p->binds[i].ro,
-			     p->binds[i].dir) < 0)
+		b = &p->binds[i];
+		snprintf(dst, sizeof(dst), "%s%s", p->root, b->dst);
+		if (b->fd >= 0)
+			continue; /* a disk: open-disks passes it */
+		if (!b->dir && (ret = bind_file(c, b, dst, e)) < 0)
+			return ret;
+		if (b->dir && bind_one(b->src, dst, b->ro, true) < 0)
 			return jail_fail(c, dst, e);
 	}
 	snprintf(dst, sizeof(dst), "%s/dev", p->root);
@@ -79,6 +133,8 @@ void jail_unbind_mounts(struct jail_ctx *c)
 	size_t i;
 
 	for (i = 0; i < p->n_binds; i++) {
+		if (p->binds[i].fd >= 0)
+			continue;
 		snprintf(dst, sizeof(dst), "%s%s", p->root, p->binds[i].dst);
 		if (i < c->n_mounted || i == c->n_mounted)
 			umount2(dst, MNT_DETACH);
@@ -92,6 +148,41 @@ void jail_unbind_mounts(struct jail_ctx *c)
 	unlink(dst);
 	snprintf(dst, sizeof(dst), "%s/dev", p->root);
 	rmdir(dst);
+}
+
+/* Disks: opened here as root, the way bind_file() opens a file, and
+ * moved to the fd number argv names (not close-on-exec). */
+int jail_open_disks(struct jail_ctx *c, struct sv_err *e)
+{
+	const struct jail_plan *p = c->p;
+	const struct jail_bind *b;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < p->n_binds; i++) {
+		b = &p->binds[i];
+		if (b->fd < 0)
+			continue;
+		fd = open_source(c, b, b->ro ? O_RDONLY : O_RDWR, e);
+		if (fd < 0)
+			return fd;
+		if (dup2(fd, b->fd) < 0) {
+			jail_fail(c, b->arg, e);
+			close(fd);
+			return -e->code;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+void jail_close_disks(struct jail_ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->p->n_binds; i++)
+		if (c->p->binds[i].fd >= 0)
+			close(c->p->binds[i].fd);
 }
 
 /* Bounding set and ambient set go first, while still privileged. */
@@ -201,44 +292,63 @@ static int mkdir_p(char *d, size_t skip)
 	return mkdir(d, 0755) < 0 && errno != EEXIST ? -1 : 0;
 }
 
-int jail_cgroup_join(struct jail_ctx *c, struct sv_err *e)
+/* Create the cgroup in every mounted hierarchy, set the limits, move the
+ * calling process in; *done gets a bit per hierarchy touched. */
+static int cg_place(const struct jail_plan *p, int *done, char *d, size_t n)
 {
-	const struct jail_plan *p = c->p;
-	char d[PATH_MAX];
 	struct stat st;
 	int k;
 
-	if (!p->cgroup)
-		return 0;
-	if (record_cgroup(p) < 0)
-		return jail_fail(c, p->state_dir, e);
+	if (record_cgroup(p) < 0) {
+		snprintf(d, n, "%s/" CG_FILE, p->state_dir);
+		return -1;
+	}
 	for (k = 0; k < JAIL_CG_N; k++) {
 		if (stat(cg_mnt[k], &st) < 0)
 			continue; /* controller not mounted here */
-		snprintf(d, sizeof(d), "%s/%s", cg_mnt[k], p->cgroup);
-		c->cg_done |= 1 << k;
-		if (mkdir_p(d, strlen(cg_mnt[k])) < 0)
-			return jail_fail(c, d, e);
-		if (cg_limits(p, k, d) < 0 ||
+		snprintf(d, n, "%s/%s", cg_mnt[k], p->cgroup);
+		*done |= 1 << k;
+		if (mkdir_p(d, strlen(cg_mnt[k])) < 0 ||
+		    cg_limits(p, k, d) < 0 ||
 		    write_str(d, "cgroup.procs", "0") < 0)
-			return jail_fail(c, d, e);
+			return -1;
 	}
 	return 0;
 }
 
-static void cg_remove(const char *cgroup, int mask)
+int jail_cgroup_join(struct jail_ctx *c, struct sv_err *e)
 {
 	char d[PATH_MAX];
-	int k;
+
+	if (!c->p->cgroup)
+		return 0;
+	if (cg_place(c->p, &c->cg_done, d, sizeof(d)) < 0)
+		return jail_fail(c, d, e);
+	return 0;
+}
+
+/*
+ * The leaf, then the parents this jail may have made; a process that was
+ * just killed may take a moment to leave (EBUSY), so retry for a second.
+ * leave: move the calling process out first (the step's own undo).
+ */
+static void cg_remove(const char *cgroup, int mask, bool leave)
+{
+	char d[PATH_MAX];
+	int k, tries;
 
 	for (k = 0; k < JAIL_CG_N; k++) {
 		if (!(mask & (1 << k)))
 			continue;
-		write_str(cg_mnt[k], "cgroup.procs", "0");
+		if (leave)
+			write_str(cg_mnt[k], "cgroup.procs", "0");
 		snprintf(d, sizeof(d), "%s/%s", cg_mnt[k], cgroup);
-		/* the leaf, then parents this jail may have made */
-		while (strlen(d) > strlen(cg_mnt[k]) && rmdir(d) == 0)
+		for (tries = 0; tries < 100 && rmdir(d) < 0 && errno == EBUSY;
+		     tries++)
+			usleep(10000);
+		do
 			*strrchr(d, '/') = '\0';
+		while (strlen(d) > strlen(cg_mnt[k]) && rmdir(d) == 0);
 	}
 }
 
@@ -248,9 +358,23 @@ void jail_cgroup_leave(struct jail_ctx *c)
 
 	if (!c->p->cgroup)
 		return;
-	cg_remove(c->p->cgroup, c->cg_done);
+	cg_remove(c->p->cgroup, c->cg_done, true);
 	snprintf(path, sizeof(path), "%s/" CG_FILE, c->p->state_dir);
 	unlink(path);
+}
+
+int jail_cgroup_enter(const struct jail_plan *p, struct sv_err *e)
+{
+	char d[PATH_MAX];
+	int done = 0, err;
+
+	if (!p->cgroup)
+		return 0;
+	if (cg_place(p, &done, d, sizeof(d)) == 0)
+		return 0;
+	err = errno ? errno : EINVAL;
+	cg_remove(p->cgroup, done, true);
+	return sv_err_set(e, err, "jail: cgroup: %s: %s", d, strerror(err));
 }
 
 /* On the host the jail root holds only the empty mount targets (the
@@ -286,7 +410,7 @@ int jail_cleanup_dir(const char *state_dir, struct sv_err *e)
 		n = read(fd, cg, sizeof(cg) - 1);
 		close(fd);
 		if (n > 0 && (cg[n] = '\0', jail_check_cgroup_path(cg) == 0))
-			cg_remove(cg, (1 << JAIL_CG_N) - 1);
+			cg_remove(cg, (1 << JAIL_CG_N) - 1, false);
 		unlink(path);
 	}
 	snprintf(path, sizeof(path), "%s/" JAIL_ROOT_NAME, state_dir);

@@ -10,6 +10,7 @@
 #define JAIL_MAX_BINDS 12
 #define JAIL_ROOT_NAME "root" /* <state_dir>/root is the VMM's / */
 #define JAIL_SOCK_DIR "/run" /* the state dir, seen from the jail */
+#define JAIL_DISK_FD0 100 /* disk n is passed as fd JAIL_DISK_FD0 + n */
 
 struct jail_bind {
 	char *src; /* host path, canonical */
@@ -17,6 +18,9 @@ struct jail_bind {
 	char *dst; /* path inside the jail, absolute */
 	bool ro;
 	bool dir;
+	bool beneath; /* arg is below the bundle: opened RESOLVE_BENEATH */
+	int fd; /* >= 0: a disk, opened by the jail and passed as this fd
+		 * ("file=/dev/fd/N"), not mounted */
 };
 
 enum jail_cg_kind { JAIL_CG_V1_MEMORY, JAIL_CG_V1_CPU, JAIL_CG_V2, JAIL_CG_N };
@@ -24,6 +28,7 @@ enum jail_cg_kind { JAIL_CG_V1_MEMORY, JAIL_CG_V1_CPU, JAIL_CG_V2, JAIL_CG_N };
 struct jail_plan {
 	char *id;
 	char *state_dir;
+	char *bundle; /* canonical, NULL: none */
 	char *root; /* <state_dir>/root */
 	char *binary; /* host path of argv[0], opened before pivot_root */
 	struct jail_bind binds[JAIL_MAX_BINDS];

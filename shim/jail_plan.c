@@ -3,7 +3,9 @@
  * The jail plan: pure functions from the spec, the VMM argv and the options
  * to a struct jail_plan (shim/jail_int.h). Nothing here changes the host;
  * the paths are only resolved (realpath) and stat'ed to refuse bad input
- * before anything is created.
+ * before anything is created. A file named below the bundle must resolve
+ * below it; the bind-mounts step opens it again the same way and mounts
+ * that fd, so a symlink swapped after this check changes nothing.
  */
 #include "shim/jail.h"
 
@@ -20,6 +22,7 @@
 #include "oci/plan.h"
 #include "oci/spec.h"
 #include "shim/jail_int.h"
+#include "shim/shim.h"
 #include "sv/err.h"
 
 int jail_check_id(const char *id)
@@ -103,6 +106,23 @@ static int resolve(const char *what, const char *path, bool dir, char **out,
 	return 0;
 }
 
+/* A file named below the bundle must resolve below it (bundle_path.c). */
+static int check_beneath(const struct jail_plan *p, const char *what,
+			 const char *path, struct sv_err *e)
+{
+	int fd = bundle_open_beneath(p->bundle, path, O_PATH);
+
+	if (fd == -EXDEV || fd == -ELOOP)
+		return sv_err_set(e, EXDEV, "jail: validate: %s %s: resolves "
+				  "outside the bundle %s (symlink)", what,
+				  path, p->bundle);
+	if (fd < 0)
+		return sv_err_set(e, -fd, "jail: validate: %s %s: %s", what,
+				  path, strerror(-fd));
+	close(fd);
+	return 0;
+}
+
 static int add_bind(struct jail_plan *p, const char *what, const char *path,
 		    const char *dst, bool ro, bool dir, struct sv_err *e)
 {
@@ -111,6 +131,9 @@ static int add_bind(struct jail_plan *p, const char *what, const char *path,
 
 	if (p->n_binds == JAIL_MAX_BINDS)
 		return sv_err_set(e, E2BIG, "jail: validate: too many mounts");
+	b->beneath = !dir && bundle_contains(p->bundle, path);
+	if (b->beneath && (ret = check_beneath(p, what, path, e)) < 0)
+		return ret;
 	ret = resolve(what, path, dir, &b->src, e);
 	if (ret < 0)
 		return ret;
@@ -120,17 +143,25 @@ static int add_bind(struct jail_plan *p, const char *what, const char *path,
 		return sv_err_set(e, ENOMEM, "out of memory");
 	b->ro = ro;
 	b->dir = dir;
+	b->fd = -1;
 	p->n_binds++;
 	return 0;
 }
 
-/* "-drive file=X,...": bind X as /diskN, read-only if readonly=on. */
+/*
+ * "-drive file=X,...": the jail opens X (as root, read-only if
+ * readonly=on) and passes it as fd JAIL_DISK_FD0 + n, "file=/dev/fd/N":
+ * the VMM's uid needs no access to the image. pflash units are mapped by
+ * name by the machine: those are bind-mounted as /diskN.
+ */
 static int plan_drive(struct jail_plan *p, const char *opt, int n,
 		      struct sv_err *e)
 {
 	const char *f = strstr(opt, "file=");
+	bool pflash = strstr(opt, "if=pflash") != NULL, ro;
 	char path[PATH_MAX], dst[32];
 	size_t len;
+	int ret;
 
 	if (!f)
 		return 0;
@@ -140,9 +171,15 @@ static int plan_drive(struct jail_plan *p, const char *opt, int n,
 		return sv_err_set(e, ENAMETOOLONG, "jail: validate: drive");
 	memcpy(path, f, len);
 	path[len] = '\0';
-	snprintf(dst, sizeof(dst), "/disk%d", n);
-	return add_bind(p, "drive", path, dst,
-			strstr(opt, "readonly=on") != NULL, false, e);
+	if (pflash)
+		snprintf(dst, sizeof(dst), "/disk%d", n);
+	else
+		snprintf(dst, sizeof(dst), "/dev/fd/%d", JAIL_DISK_FD0 + n);
+	ro = strstr(opt, "readonly=on") || strstr(opt, "readonly=true");
+	ret = add_bind(p, "drive", path, dst, ro, false, e);
+	if (ret == 0 && !pflash)
+		p->binds[p->n_binds - 1].fd = JAIL_DISK_FD0 + n;
+	return ret;
 }
 
 /* Walk argv: kernel, initrd and drives become binds. */
@@ -244,6 +281,8 @@ static int plan_base(struct jail_plan *p, const struct jail_opts *o,
 	p->unshare_flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
 			   CLONE_NEWPID;
 	p->kvm = stat("/dev/kvm", &st) == 0 && S_ISCHR(st.st_mode);
+	if (o->bundle && !(p->bundle = strdup(o->bundle)))
+		return sv_err_set(e, ENOMEM, "out of memory");
 	if (resolve("state dir", o->state_dir, true, &p->state_dir, e) < 0)
 		return -e->code;
 	if (strcmp(p->state_dir, o->state_dir))
@@ -303,6 +342,7 @@ void jail_plan_destroy(struct jail_plan *p)
 	}
 	free(p->id);
 	free(p->state_dir);
+	free(p->bundle);
 	free(p->root);
 	free(p->binary);
 	free(p->cgroup);

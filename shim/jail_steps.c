@@ -201,11 +201,17 @@ static void forward(int sig)
 
 /* The new PID namespace applies to children: fork the VMM as its pid 1,
  * and stay as a small waiter that forwards signals and its exit status. */
-static void wait_vmm(pid_t pid)
+static void wait_vmm(pid_t pid, pid_t parent, int pdeath)
 {
 	int st, sig;
 
 	vmm_child = pid;
+	/* The id switch cleared PR_SET_PDEATHSIG: die with the monitor again
+	 * if launch.c asked for it (the VMM dies with us: its own is set
+	 * after its fork). */
+	if (pdeath && (prctl(PR_SET_PDEATHSIG, pdeath, 0, 0, 0) < 0 ||
+		       getppid() != parent))
+		kill(pid, SIGKILL);
 	for (sig = 1; sig < 32; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD)
 			signal(sig, forward);
@@ -223,12 +229,12 @@ int jail_do_exec(struct jail_ctx *c, struct sv_err *e)
 {
 	static char path_env[] = "PATH=/usr/bin";
 	char *const env[] = { path_env, NULL };
-	pid_t pid = fork();
+	pid_t parent = getppid(), pid = fork();
 
 	if (pid < 0)
 		return jail_fail(c, "fork", e);
 	if (pid > 0)
-		wait_vmm(pid);
+		wait_vmm(pid, parent, c->pdeath);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	syscall(SYS_execveat, c->bin_fd, "", c->argv, env, AT_EMPTY_PATH);
 	fprintf(stderr, "jail: exec: %s: %s\n", c->p->binary,

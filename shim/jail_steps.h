@@ -14,6 +14,7 @@ struct jail_ctx {
 	int bin_fd; /* O_PATH fd of the VMM binary */
 	size_t n_mounted; /* binds done, for the undo */
 	int cg_done; /* bitmask of enum jail_cg_kind joined */
+	int pdeath; /* PR_SET_PDEATHSIG on entry (the id switch clears it) */
 };
 
 struct jail_step {
@@ -35,6 +36,8 @@ int jail_unshare(struct jail_ctx *c, struct sv_err *e);
 int jail_setns_net(struct jail_ctx *c, struct sv_err *e);
 int jail_bind_mounts(struct jail_ctx *c, struct sv_err *e);
 void jail_unbind_mounts(struct jail_ctx *c);
+int jail_open_disks(struct jail_ctx *c, struct sv_err *e);
+void jail_close_disks(struct jail_ctx *c);
 int jail_open_binary(struct jail_ctx *c, struct sv_err *e);
 void jail_close_binary(struct jail_ctx *c);
 int jail_pivot_root(struct jail_ctx *c, struct sv_err *e);

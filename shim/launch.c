@@ -4,8 +4,10 @@
  * asks for SIGKILL when its parent (the container monitor) dies, keeps only
  * fds 0-2, sends its stderr to the VMM log, then either runs the jail
  * steps (shim/jail.c, linked when present: weak symbols below) or execs
- * directly. An exec failure comes back over a close-on-exec pipe, so the
- * caller knows the VMM really started.
+ * directly, in a->cwd (the state directory, so that "./qmp.sock" names
+ * the container's socket when its absolute path is too long for a
+ * sockaddr_un). An exec failure comes back over a close-on-exec pipe, so
+ * the caller knows the VMM really started.
  */
 #include "shim/shim.h"
 
@@ -25,6 +27,7 @@
 #include "shim/jail.h"
 
 #pragma weak jail_exec
+#pragma weak jail_cgroup_enter
 
 int shim_exit_code(int wstatus)
 {
@@ -147,6 +150,8 @@ static SV_NORETURN void vmm_child(const struct launch_args *a, pid_t parent,
 	if (fd >= 0 && dup2(fd, STDERR_FILENO) < 0)
 		child_fail(err_fd, "dup2 VMM log");
 	shim_close_fds(&err_fd, 1);
+	if (a->cwd && chdir(a->cwd) < 0)
+		child_fail(err_fd, "chdir to the state directory");
 	if (a->jail) {
 		if (!jail_exec)
 			child_fail(err_fd, "this build has no jail");
@@ -183,6 +188,11 @@ int vmm_launch(const struct launch_args *a, pid_t *pid, struct sv_err *e)
 	int p[2], ret;
 	ssize_t n;
 
+	/* The monitor (the caller) joins linux.cgroupsPath; the VMM inherits
+	 * it. */
+	if (a->jail && jail_cgroup_enter &&
+	    (ret = jail_cgroup_enter(a->jail, e)) < 0)
+		return ret;
 	if ((ret = fork_with_pipe(p, &child, e)) < 0)
 		return ret;
 	if (child == 0)

@@ -60,7 +60,7 @@ static void usage(void)
 	       "  --log-format text|json log format (default text)\n"
 	       "  --debug                debug logging\n"
 	       "  --systemd-cgroup       accepted for runc compatibility\n"
-	       "  --jail / --no-jail     run the VMM jailed (default: no)\n"
+	       "  --jail / --no-jail     run the VMM jailed (default: as root)\n"
 	       "  -v, --version          print the version\n\ncommands:\n",
 	       SHIM_NAME, SHIM_DEFAULT_ROOT);
 	for (i = 0; i < ARRAY_SIZE(verbs); i++)

@@ -5,7 +5,8 @@
  * the VMM. It reports "ready" to create over a pipe once QMP answers,
  * forwards the terminating signals it gets to the VMM, and exits with the
  * VMM's status (128+N when the VMM died of signal N). The VMM has
- * PR_SET_PDEATHSIG, so killing the monitor kills the VM.
+ * PR_SET_PDEATHSIG, so killing the monitor kills the VM; and the monitor
+ * kills the VM and ends when its state directory is removed under it.
  */
 #include "shim/shim.h"
 
@@ -17,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -125,6 +128,42 @@ static void report(int fd, const char *msg)
 		_exit(1);
 }
 
+static bool dir_gone(int dfd)
+{
+	struct stat sb;
+
+	return dfd >= 0 && (fstat(dfd, &sb) < 0 || sb.st_nlink == 0);
+}
+
+/* The VMM's exit status; SIGKILL to it (137) if the state dir goes. */
+static int wait_vmm(const struct monitor_args *a, pid_t pid)
+{
+	char *dir = strdup(a->qmp_path);
+	char *slash = dir ? strrchr(dir, '/') : NULL;
+	struct pollfd p = { .fd = (int)syscall(SYS_pidfd_open, pid, 0),
+			    .events = POLLIN };
+	int st, dfd = -1;
+	pid_t r;
+
+	if (slash) {
+		*slash = '\0';
+		dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
+	free(dir);
+	while ((r = waitpid(pid, &st, WNOHANG)) <= 0) {
+		if (r < 0 && errno != EINTR)
+			return 255;
+		if (dir_gone(dfd)) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			return 137;
+		}
+		if (p.fd < 0 || poll(&p, 1, 200) < 0)
+			usleep(200 * 1000);
+	}
+	return shim_exit_code(st);
+}
+
 static SV_NORETURN void monitor_main(const struct monitor_args *a, int sync)
 {
 	struct sv_err e = SV_ERR_INIT;
@@ -133,7 +172,6 @@ static SV_NORETURN void monitor_main(const struct monitor_args *a, int sync)
 	int ctl_fd = -1;
 	char msg[REPORT_MAX];
 	pid_t pid = -1;
-	int st;
 
 	setsid();
 	prctl(PR_SET_NAME, "sv-monitor"); /* readable in ps; argv stays */
@@ -161,10 +199,7 @@ static SV_NORETURN void monitor_main(const struct monitor_args *a, int sync)
 	close(sync);
 	if (agent)
 		agent_serve(a, agent, ctl_fd, pid);
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			_exit(255);
-	_exit(shim_exit_code(st));
+	_exit(wait_vmm(a, pid));
 }
 
 static int read_report(int fd, int timeout_ms, char *buf, size_t cap)

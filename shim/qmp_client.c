@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "sv/err.h"
@@ -113,20 +112,17 @@ int qmp_command(int fd, const char *cmd, char *reply, size_t cap,
 
 int qmp_connect(const char *path, int timeout_ms, int *fd_out, struct sv_err *e)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	_cleanup_close_ int fd = -1;
 	char line[QMP_LINE_MAX];
 	int ret;
 
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return sv_err_set(e, ENAMETOOLONG, "QMP socket path too long");
-	strcpy(sa.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return sv_err_set(e, errno, "socket: %s", strerror(errno));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return sv_err_set(e, errno, "connect %s: %s", path,
-				  strerror(errno));
+	ret = shim_unix_connect(fd, path);
+	if (ret < 0)
+		return sv_err_set(e, -ret, "connect %s: %s", path,
+				  strerror(-ret));
 	ret = read_line(fd, line, sizeof(line), timeout_ms, e);
 	if (ret == 0 && strncmp(line, "{\"QMP\"", 6))
 		ret = sv_err_set(e, EPROTO, "QMP: bad greeting");

@@ -2,7 +2,8 @@
 /*
  * The VMM's seccomp filter as a BPF program in a sealed memfd, for the
  * jail's -seccomp-fd: the same allowlist the VMM installs by itself
- * (vmm/sandbox/allowlist.c), with a selectable default action.
+ * (vmm/sandbox/allowlist.c), ioctl limited to its requests, with a
+ * selectable default action.
  */
 #include "shim/seccomp.h"
 
@@ -50,6 +51,24 @@ static uint32_t default_action(enum seccomp_mode mode)
 	}
 }
 
+/* ioctl: only the requests of sandbox_ioctls[], low 32 bits of arg 1. */
+static int add_rule(scmp_filter_ctx ctx, int nr)
+{
+	size_t i;
+	int ret;
+
+	if (nr != SCMP_SYS(ioctl))
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+	for (i = 0; i < sandbox_ioctls_len; i++) {
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+				       SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
+					       sandbox_ioctls[i].request));
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
 static int build(scmp_filter_ctx ctx, struct sv_err *e)
 {
 	size_t i;
@@ -61,7 +80,7 @@ static int build(scmp_filter_ctx ctx, struct sv_err *e)
 			return sv_err_set(e, EINVAL,
 					  "seccomp: unknown syscall %s",
 					  vmm_allow[i]);
-		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+		ret = add_rule(ctx, nr);
 		if (ret < 0)
 			return sv_err_set(e, -ret, "seccomp: rule %s: %s",
 					  vmm_allow[i], strerror(-ret));

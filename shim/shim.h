@@ -92,9 +92,33 @@ bool pid_alive(pid_t pid, unsigned long long start);
 int shim_write_file(const char *path, const char *buf, size_t len, mode_t mode,
 		    struct sv_err *e) SV_MUST_CHECK;
 
+/* ---- unix_addr.c ---- */
+/*
+ * connect() / bind() a unix socket to a path of any length: one that does
+ * not fit sun_path (108 bytes) goes through /proc/self/fd/<dir fd>/<name>
+ * of its directory. 0 or -errno.
+ */
+int shim_unix_connect(int fd, const char *path) SV_MUST_CHECK;
+int shim_unix_bind(int fd, const char *path) SV_MUST_CHECK;
+/* Does path fit a sockaddr_un as it is? */
+bool shim_unix_fits(const char *path);
+
+/* ---- bundle_path.c ---- */
+/* Is path below the directory bundle ("<bundle>/...")? */
+bool bundle_contains(const char *bundle, const char *path);
+/*
+ * Open path (below bundle) with openat2 RESOLVE_BENEATH from the bundle's
+ * directory: symlinks that stay inside are followed, one that leads out
+ * fails with -EXDEV. flags: open(2) flags (O_CLOEXEC is added). fd or
+ * -errno.
+ */
+int bundle_open_beneath(const char *bundle, const char *path, int flags);
+
 /* ---- launch.c ---- */
 struct launch_args {
 	char **argv; /* argv[0] is the absolute VMM path */
+	const char *cwd; /* the VMM's (the state dir: socket names may be
+			  * relative to it, see cmd_create.c); NULL: / */
 	const char *log_path; /* the VMM's stderr */
 	const struct jail_plan *jail; /* NULL: exec unjailed */
 };

@@ -38,8 +38,8 @@ static int check_file(const char *opt, const char *path, bool allow_blk)
 {
 	struct stat st;
 
-	if (!path)
-		return 0;
+	if (!path || !strncmp(path, "/dev/fd/", 8))
+		return 0; /* an inherited fd: block_open() checks that one */
 	if (stat(path, &st) < 0) {
 		log_err("%s %s: %s", opt, path, strerror(errno));
 		return -errno;

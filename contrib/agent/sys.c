@@ -224,6 +224,11 @@ static int make_target(const char *path, const char *source, bool bind)
 	return 0;
 }
 
+/* The flags a bind remount sets per mount. */
+#define MNT_FLAGS                                                    \
+	(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | \
+	 MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME)
+
 static int do_mount(const char *root, const struct agent_mount *m)
 {
 	bool bind = !strcmp(m->type, "bind") || (m->flags & MS_BIND);
@@ -243,8 +248,13 @@ static int do_mount(const char *root, const struct agent_mount *m)
 	if (mount(m->source, target, bind ? NULL : m->type, fl & ~MS_RDONLY,
 		  m->data[0] ? m->data : NULL) < 0)
 		return -errno;
+	/* Read-only is made on this mount only (MS_BIND): a remount of the
+	 * superblock would change every other mount of that file system
+	 * (the agent's own /proc, /sys) and fails with EBUSY while one of
+	 * them has writers. */
 	if ((fl & MS_RDONLY) &&
-	    mount(NULL, target, NULL, MS_REMOUNT | fl, NULL) < 0)
+	    mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | (fl & MNT_FLAGS),
+		  NULL) < 0)
 		return -errno;
 	return 0;
 }

@@ -6,12 +6,18 @@
  *   allowed  - makes only allowed calls (write, a thread), exits 0;
  *   main     - calls getppid(2), not on the list: SIGSYS kills us;
  *   thread   - a thread started BEFORE the filter calls getppid: TSYNC
- *              must have covered it, so the whole process dies.
+ *              must have covered it, so the whole process dies;
+ *   ioctl    - ioctl(KVM_CREATE_VM), a request not on the list: killed;
+ *   ioctl-ok - ioctl(KVM_RUN) and ioctl(TCSETS) on a bad fd, requests on
+ *              the list: they fail with EBADF and we exit 0.
  * Exit 0 after a forbidden call means the filter let it through.
  */
+#include <errno.h>
+#include <linux/kvm.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -48,6 +54,16 @@ static int run(const char *mode, pthread_t t)
 			return 2;
 		return write(1, ok, sizeof(ok) - 1) == sizeof(ok) - 1 ? 0 : 2;
 	}
+	if (!strcmp(mode, "ioctl")) {
+		ioctl(-1, KVM_CREATE_VM, 0);
+		return 0;
+	}
+	if (!strcmp(mode, "ioctl-ok")) {
+		if (ioctl(-1, KVM_RUN, 0) != -1 || errno != EBADF ||
+		    ioctl(-1, TCSETS, NULL) != -1 || errno != EBADF)
+			return 2;
+		return 0;
+	}
 	if (!strcmp(mode, "main")) {
 		syscall(SYS_getppid);
 		return 0;
@@ -65,12 +81,14 @@ int main(int argc, char **argv)
 	pthread_t t;
 
 	if (argc != 2) {
-		fprintf(stderr, "usage: forbidden allowed|main|thread\n");
+		fprintf(stderr, "usage: forbidden "
+			"allowed|main|thread|ioctl|ioctl-ok\n");
 		return 2;
 	}
 	if (pthread_create(&t, NULL, late, NULL))
 		return 2;
 	printf("filter: %u syscalls\n", sandbox_filter_nr_syscalls);
+	printf("filter: %u ioctl requests\n", sandbox_filter_nr_ioctls);
 	fflush(stdout);
 	if (sandbox_apply_builtin() < 0)
 		return 2;

@@ -5,12 +5,16 @@
  * VMM's filter is on (Seccomp: 2 in /proc/self/status), then calls
  * getppid(2), which is not on the allowlist: the whole VMM must die with
  * SIGSYS (the thread predates the filter, so this also checks TSYNC).
+ * With SV_TEST_FORBIDDEN=ioctl the call is ioctl(KVM_CREATE_VM) instead:
+ * ioctl is allowed, but not that request.
  * Prints "forbidden: survived" on stderr if it lives on.
  */
 #include <fcntl.h>
+#include <linux/kvm.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +35,8 @@ static int filtered(void)
 	return strstr(buf, "\nSeccomp:\t2\n") != NULL;
 }
 
+static int use_ioctl;
+
 static void *probe(void *arg)
 {
 	struct timespec ts = { 0, 50 * 1000 * 1000 };
@@ -40,7 +46,10 @@ static void *probe(void *arg)
 		nanosleep(&ts, NULL);
 	if (!filtered())
 		return arg; /* -disable-seccomp: nothing to probe */
-	syscall(SYS_getppid);
+	if (use_ioctl)
+		ioctl(-1, KVM_CREATE_VM, 0);
+	else
+		syscall(SYS_getppid);
 	if (write(2, msg, sizeof(msg) - 1) < 0)
 		return arg;
 	return arg;
@@ -51,7 +60,8 @@ __attribute__((constructor)) static void start_probe(void)
 	const char *on = getenv("SV_TEST_FORBIDDEN");
 	pthread_t t;
 
-	if (on && !strcmp(on, "1") &&
+	use_ioctl = on && !strcmp(on, "ioctl");
+	if (on && (!strcmp(on, "1") || use_ioctl) &&
 	    pthread_create(&t, NULL, probe, NULL) == 0)
 		pthread_detach(t);
 }

@@ -4,13 +4,17 @@
  *   jail_run print CONFIG STATE_DIR ID -- VMM ARGS...   dry run: the plan
  *   jail_run exec  CONFIG STATE_DIR ID -- VMM ARGS...   jail the VMM with
  *       the shim's seccomp filter (-seccomp-fd); prints the waiter's pid,
- *       then exits 0 once the jail was applied, 1 with the error if not
+ *       then exits 0 once the jail was applied, 1 with the error if not;
+ *       the bundle is CONFIG's directory; $SV_TEST_AFTER_PLAN, if set,
+ *       runs (sh -c) between the plan and the jail, to race it
  *   jail_run forbidden      install the VMM filter, call socket(): killed
  *   jail_run count          number of syscalls in the allowlist
  *   jail_run cleanup DIR    jail_cleanup(DIR), as `delete` does
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stdio.h>
@@ -68,6 +72,8 @@ static int run(int mode, const char *cfg, const char *dir, const char *id,
 {
 	struct jail_opts o = { .id = id, .state_dir = dir, .enabled = true,
 			       .uid = 65534, .gid = 65534 };
+	const char *hook = getenv("SV_TEST_AFTER_PLAN");
+	char bundle[PATH_MAX];
 	struct sv_err e = SV_ERR_INIT;
 	struct oci_spec *s = NULL;
 	struct jail_plan *p = NULL;
@@ -76,6 +82,11 @@ static int run(int mode, const char *cfg, const char *dir, const char *id,
 	ssize_t n;
 	pid_t pid;
 
+	if (!realpath(cfg, bundle)) {
+		perror(cfg);
+		return 1;
+	}
+	o.bundle = dirname(bundle);
 	if (oci_spec_parse_file(cfg, 0, &s, &e) < 0 ||
 	    jail_plan_build(s, NULL, &o, argv, &p, &e) < 0) {
 		fprintf(stderr, "%s\n", e.msg);
@@ -94,6 +105,8 @@ static int run(int mode, const char *cfg, const char *dir, const char *id,
 	argv[argc + 1] = num;
 	argv[argc + 2] = NULL;
 	if (pipe2(rep, O_CLOEXEC) < 0)
+		return 1;
+	if (hook && system(hook) != 0)
 		return 1;
 	pid = fork();
 	if (pid == 0) {

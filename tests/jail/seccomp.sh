@@ -32,11 +32,20 @@ filter_tests() {
 	expect_rc "STRATOVIRT_SECCOMP=log: forbidden syscall is logged, not killed" 0 \
 		env STRATOVIRT_SECCOMP=log "$FB" main
 	expect_rc "STRATOVIRT_SECCOMP=bogus is refused" 2 env STRATOVIRT_SECCOMP=bogus "$FB" allowed
+	expect_rc "ioctl with a request not on the list (KVM_CREATE_VM) kills" 159 \
+		env STRATOVIRT_SECCOMP=kill "$FB" ioctl
+	expect_rc "ioctl requests on the list (KVM_RUN, TCSETS) pass the filter" 0 \
+		env STRATOVIRT_SECCOMP=kill "$FB" ioctl-ok
 	n=$("$FB" allowed | sed -n 's/^filter: \([0-9]*\) syscalls$/\1/p')
 	if [ -n "$n" ] && [ "$n" -le 45 ]; then pass "allowlist has $n syscalls (<= 45; StratoVirt microvm: 67)"
 	else fail "allowlist has '${n:-?}' syscalls, want <= 45"; fi
 	bad=$(grep -E '^[[:space:]]*"[a-z0-9_]+",' vmm/sandbox/allowlist.c | grep -vc '/\* .* \*/')
 	[ "$bad" = 0 ] && pass "every allowed syscall says why" || fail "$bad allowlist lines without a comment"
+	ni=$("$FB" allowed | sed -n 's/^filter: \([0-9]*\) ioctl requests$/\1/p')
+	nl=$(grep -cE '^[[:space:]]*IOC\([A-Z0-9_]+\), /\* .* \*/' vmm/sandbox/allowlist.c)
+	[ -n "$ni" ] && [ "$ni" -gt 0 ] && [ "$ni" = "$nl" ] &&
+		pass "$ni ioctl requests, every one says why" ||
+		fail "ioctl requests: filter '${ni:-?}', commented entries $nl"
 }
 
 # start VM-NAME EXTRA...: the emu VMM frozen (-S) with a QMP socket.
@@ -67,6 +76,23 @@ vmm_tests() {
 	wait "$PID"; rc=$?; PID=
 	[ "$rc" = 0 ] && grep -q '^tick ' "$TMP/on.out" && pass "guest ran and quit exits 0 under the filter" \
 		|| { fail "VMM under the filter: exit $rc"; tail -n 3 "$TMP/on.err" | sed 's/^/    | /'; }
+	printf 'SVDISK01' > "$TMP/blk.img"; truncate -s 1M "$TMP/blk.img"
+	STRATOVIRT_SECCOMP=kill timeout 60 "$VMM" -machine microvm -m 128 \
+		-kernel "$O/guests/svtest.bin" -append "console=ttyS0 svtest=blk" \
+		-drive "file=$TMP/blk.img,id=d0" -device virtio-blk-device,drive=d0,id=d0 \
+		-serial stdio < /dev/null > "$TMP/blk.out" 2>&1
+	rc=$?
+	[ "$rc" = 0 ] && grep -q '^TEST: PASS' "$TMP/blk.out" &&
+		pass "virtio-blk reads, writes and flushes under the filter" ||
+		{ fail "virtio-blk under the filter: exit $rc"; tail -n 3 "$TMP/blk.out" | sed 's/^/    | /'; }
+	# stdio on a tty: the VMM restores the tty mode (TCSETS) at exit
+	STRATOVIRT_SECCOMP=kill script -qec "timeout --foreground 60 $VMM -machine microvm -m 128 \
+		-kernel $O/guests/svtest.bin -append 'console=ttyS0 svtest=hello' \
+		-serial stdio" /dev/null < /dev/null > "$TMP/tty.out" 2>&1
+	rc=$?
+	[ "$rc" = 0 ] && grep -q 'TEST: PASS' "$TMP/tty.out" &&
+		pass "stdio on a tty: raw mode and its restore (TCSETS) under the filter" ||
+		{ fail "stdio on a tty under the filter: exit $rc"; tail -n 3 "$TMP/tty.out" | sed 's/^/    | /'; }
 	start off -disable-seccomp
 	s=$(status_field "$PID" Seccomp)
 	[ "$s" = 0 ] && pass "-disable-seccomp: no filter" || fail "-disable-seccomp: Seccomp '$s'"
@@ -88,6 +114,8 @@ probe() {
 vmm_kill_tests() {
 	PL=$(realpath "$O/tests/jail/forbidden_preload.so")
 	probe "forbidden syscall inside the VMM kills it with SIGSYS" 159 "" STRATOVIRT_SECCOMP=kill
+	probe "forbidden ioctl request (KVM_CREATE_VM) inside the VMM kills it" 159 "" \
+		STRATOVIRT_SECCOMP=kill SV_TEST_FORBIDDEN=ioctl
 	probe "STRATOVIRT_SECCOMP=log: the VMM lives on" 124 "" STRATOVIRT_SECCOMP=log
 	grep -q "forbidden: survived" "$TMP/probe.err" && pass "log mode: the forbidden call returned" \
 		|| fail "log mode: the probe did not run"

@@ -295,7 +295,7 @@ t_dry_run() {
 	S create --jail-dry-run -b "$TMP/dry" dry1 > "$TMP/dry.out" 2>&1
 	check "create --jail-dry-run: exit 0" [ $? -eq 0 ]
 	check "create --jail-dry-run: prints the ordered steps" \
-		sh -c "grep -q '9. pivot-root' '$TMP/dry.out' && grep -q 'uid 65534' '$TMP/dry.out'"
+		sh -c "grep -q '10. pivot-root' '$TMP/dry.out' && grep -q 'uid 65534' '$TMP/dry.out'"
 	check "create --jail-dry-run: creates nothing" root_empty
 }
 

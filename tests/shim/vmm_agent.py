@@ -8,11 +8,14 @@ the agent inside the guest.
 - Runs the VMM named by $SV_REAL_VMM (the emulated-CPU build, with the
   test guest the bundle names) without the agent channel, so QMP, pause
   and resume are the real VMM's.
-- If $SV_AGENT is set: runs `unshare -m -p -f -u --mount-proc $SV_AGENT
-  --root $SV_AGENT_ROOT --listen <the agent.sock the shim gave>`, which is
-  where the shim's monitor connects. When the agent ends (the workload
+- If $SV_AGENT is set: runs `unshare -m -n -p -f --kill-child -u
+  --mount-proc $SV_AGENT --root $SV_AGENT_ROOT --listen <the agent.sock
+  the shim gave>`, which is where the shim's monitor connects (the agent
+  dies with unshare, which dies with this process). When the agent ends (the workload
   ended and the shim asked for POWEROFF) the VMM is stopped and this
-  process exits 0, as a powered-off VM does.
+  process exits 0, as a powered-off VM does. Its own network namespace
+  also gives it its own sysfs: the spec's /sys mounts never touch the
+  host's.
 Children get PR_SET_PDEATHSIG, so the shim killing this process (the
 "VMM" it knows) takes everything down."""
 import ctypes
@@ -62,7 +65,8 @@ def main():
     if not agent_bin or not sock:
         os.execv(real, [real] + vmm_args)
     agent = subprocess.Popen(
-        ["unshare", "-m", "-p", "-f", "-u", "--mount-proc", agent_bin,
+        ["unshare", "-m", "-n", "-p", "-f", "--kill-child", "-u",
+         "--mount-proc", agent_bin,
          "--root", os.environ["SV_AGENT_ROOT"], "--listen", sock],
         stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
     vmm = subprocess.Popen([real] + vmm_args, preexec_fn=die_with_parent)

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -165,7 +166,8 @@ static void test_global(void **state)
 					  "--all",
 					  "id",
 					  NULL };
-	char *argv[16], xml[] = "xml";
+	char *argv[16], xml[] = "xml", no_jail[] = "--no-jail",
+	     jail[] = "--jail";
 	struct sv_err e = SV_ERR_INIT;
 	struct shim_ctx g;
 	struct cli_args a;
@@ -179,7 +181,13 @@ static void test_global(void **state)
 	assert_string_equal(g.log_path, "/l");
 	assert_true(g.log_json);
 	assert_true(g.debug);
+	assert_int_equal(g.jail, geteuid() == 0); /* the default: root */
+	argv[7] = no_jail; /* --debug -> --no-jail */
+	assert_int_equal(cli_parse_global(11, argv, &g, &a, &verb, &e), 0);
 	assert_false(g.jail);
+	argv[7] = jail;
+	assert_int_equal(cli_parse_global(11, argv, &g, &a, &verb, &e), 0);
+	assert_true(g.jail);
 	argv[5] = xml;
 	assert_int_equal(cli_parse_global(11, argv, &g, &a, &verb, &e),
 			 -EINVAL);

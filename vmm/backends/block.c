@@ -8,6 +8,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -29,11 +31,49 @@ struct block_backend {
 	void *bounce; /* BOUNCE_SIZE bytes, allocated on first use */
 };
 
+/*
+ * "/dev/fd/N": the image was opened by whoever started us (the shim's
+ * jail opens disks as root and passes them, so the jailed VMM needs no
+ * access to the file by name). Taken over as is, no /proc needed; its
+ * access mode must allow what the drive asks. -ENOENT: not such a path.
+ */
+static int inherited_fd(const char *path, bool readonly, bool *direct)
+{
+	const char *num = path + sizeof("/dev/fd/") - 1;
+	unsigned long n;
+	char *end;
+	int fl;
+
+	if (strncmp(path, "/dev/fd/", sizeof("/dev/fd/") - 1))
+		return -ENOENT;
+	errno = 0;
+	n = strtoul(num, &end, 10);
+	if (errno || end == num || *end || n < 3 || n > INT_MAX)
+		return -EINVAL;
+	fl = fcntl((int)n, F_GETFL);
+	if (fl < 0)
+		return -EBADF;
+	if ((fl & O_ACCMODE) != O_RDWR &&
+	    (!readonly || (fl & O_ACCMODE) != O_RDONLY))
+		return -EACCES;
+	if (fcntl((int)n, F_SETFD, FD_CLOEXEC) < 0)
+		return -errno;
+	if (*direct && !(fl & O_DIRECT) &&
+	    fcntl((int)n, F_SETFL, fl | O_DIRECT) < 0) {
+		log_warn("block %s: O_DIRECT not supported here, "
+			 "using the page cache", path);
+		*direct = false;
+	}
+	return (int)n;
+}
+
 static int open_image(const char *path, bool readonly, bool *direct)
 {
 	int flags = (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC;
-	int fd;
+	int fd = inherited_fd(path, readonly, direct);
 
+	if (fd != -ENOENT)
+		return fd;
 	if (*direct) {
 		fd = open(path, flags | O_DIRECT);
 		if (fd >= 0 || errno != EINVAL)

@@ -23,7 +23,8 @@ struct block_backend;
 /*
  * Open path. -EBUSY (logged with the file name) when another process holds
  * a conflicting lock. If the filesystem refuses O_DIRECT (tmpfs), the file
- * is opened buffered with a warning.
+ * is opened buffered with a warning. "/dev/fd/N" takes over the inherited
+ * fd N (opened by the caller: the shim's jail passes disks that way).
  */
 int block_open(const char *path, bool readonly, bool direct,
 	       struct block_backend **out) SV_MUST_CHECK;

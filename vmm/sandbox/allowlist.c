@@ -3,11 +3,16 @@
  * Every syscall the VMM may make once the machine is built (the filter goes
  * on after machine_create(), before the vCPU threads start). Measured with
  * `strace -f` on the emulated-CPU build running the boot, block, QMP
- * (stop/cont, hot-plug, quit) and virtio-console suites; ioctl is what
- * KVM_RUN and the other KVM calls go through on the real build. Anything
- * else kills the process. Keep it short: StratoVirt's microvm allows 67.
+ * (stop/cont, hot-plug, quit) and virtio-console suites; ioctl is allowed
+ * only for the requests of sandbox_ioctls[] below (every ioctl( call in
+ * vmm/kvm/kvm.c and vmm/backends/ that can run once the machine is built).
+ * Anything else kills the process. Keep it short: StratoVirt's microvm
+ * allows 67.
  */
 #include "vmm/sandbox/allowlist.h"
+
+#include <linux/kvm.h>
+#include <sys/ioctl.h>
 
 const char *const sandbox_allowlist[] = {
 	/* Device emulation and the event loop. */
@@ -19,7 +24,7 @@ const char *const sandbox_allowlist[] = {
 	"epoll_wait", /* the main loop waits for every fd here */
 	"epoll_ctl", /* fds join and leave the loop (QMP, hot-plug) */
 	"eventfd2", /* ioeventfds of a virtio device the guest activates */
-	"ioctl", /* KVM_RUN, KVM_IRQ_LINE, KVM_IOEVENTFD, ... */
+	"ioctl", /* only the requests of sandbox_ioctls[] */
 	"close", /* QMP clients leave, hot-unplugged devices' fds */
 	"fcntl", /* O_NONBLOCK on accepted QMP sockets */
 	"clock_nanosleep", /* serial output back-off on EAGAIN */
@@ -59,3 +64,43 @@ const char *const sandbox_allowlist[] = {
 
 const size_t sandbox_allowlist_len =
 	sizeof(sandbox_allowlist) / sizeof(sandbox_allowlist[0]);
+
+/*
+ * The ioctl requests, matched on the low 32 bits of the second argument
+ * (the kernel's `unsigned int cmd`). Not here, because they only run while
+ * the machine is built: KVM_GET_API_VERSION, KVM_CREATE_VM,
+ * KVM_GET_VCPU_MMAP_SIZE, KVM_CREATE_VCPU, KVM_CREATE_IRQCHIP,
+ * KVM_CREATE_PIT2, KVM_SET_TSS_ADDR, KVM_SET_IDENTITY_MAP_ADDR. The stdio
+ * and pty chardevs set raw mode before the filter; only the restore at
+ * exit runs under it.
+ */
+#define IOC(req) { (req), #req }
+
+const struct sandbox_ioctl sandbox_ioctls[] = {
+	/* vCPU fd */
+	IOC(KVM_RUN), /* the vCPU threads enter the guest */
+	IOC(KVM_GET_REGS), /* q35 reset, and the crash dump */
+	IOC(KVM_SET_REGS), /* q35 reset: boot registers */
+	IOC(KVM_GET_SREGS), /* q35 reset, and the crash dump */
+	IOC(KVM_SET_SREGS), /* q35 reset: segments, CRs */
+	IOC(KVM_SET_FPU), /* q35 reset: FPU power-on state */
+	IOC(KVM_SET_MSRS), /* q35 reset: boot MSRs */
+	IOC(KVM_GET_LAPIC), /* q35 reset: LINT0/1 setup */
+	IOC(KVM_SET_LAPIC), /* q35 reset: LINT0/1 setup */
+	IOC(KVM_SET_MP_STATE), /* q35 reset: BSP runs, APs wait */
+	IOC(KVM_SET_CPUID2), /* q35 reset re-applies the CPUID */
+	/* VM fd */
+	IOC(KVM_IRQ_LINE), /* level interrupts (serial, RTC) */
+	IOC(KVM_IRQFD), /* a virtio device's irqfd, hot-plug */
+	IOC(KVM_IOEVENTFD), /* queue notify eventfds */
+	IOC(KVM_SIGNAL_MSI), /* q35: a PCI device's MSI */
+	IOC(KVM_SET_USER_MEMORY_REGION), /* q35: the pflash ROM slot */
+	/* /dev/kvm fd */
+	IOC(KVM_GET_SUPPORTED_CPUID), /* q35 reset: CPUID */
+	/* chardevs */
+	IOC(TCGETS), /* glibc's tcsetattr() reads the mode first (exit) */
+	IOC(TCSETS), /* stdio chardev: restore the tty mode at exit */
+};
+
+const size_t sandbox_ioctls_len =
+	sizeof(sandbox_ioctls) / sizeof(sandbox_ioctls[0]);

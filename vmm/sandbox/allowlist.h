@@ -13,4 +13,13 @@
 extern const char *const sandbox_allowlist[];
 extern const size_t sandbox_allowlist_len;
 
+/* The only ioctl requests the "ioctl" entry allows (low 32 bits). */
+struct sandbox_ioctl {
+	unsigned long request;
+	const char *name;
+};
+
+extern const struct sandbox_ioctl sandbox_ioctls[];
+extern const size_t sandbox_ioctls_len;
+
 #endif /* SV_VMM_SANDBOX_ALLOWLIST_H */

@@ -66,6 +66,7 @@ int sandbox_apply_builtin(void)
 		log_err("install seccomp filter: %s", strerror(errno));
 		return ret;
 	}
-	log_debug("seccomp: %u syscalls allowed", sandbox_filter_nr_syscalls);
+	log_debug("seccomp: %u syscalls, %u ioctl requests allowed",
+		  sandbox_filter_nr_syscalls, sandbox_filter_nr_ioctls);
 	return 0;
 }

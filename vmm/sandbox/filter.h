@@ -19,6 +19,8 @@ extern const struct sock_filter sandbox_filter_log[];
 extern const unsigned short sandbox_filter_log_len;
 /* How many syscalls the generated filter allows. */
 extern const unsigned int sandbox_filter_nr_syscalls;
+/* How many ioctl requests it allows (vmm/sandbox/allowlist.c). */
+extern const unsigned int sandbox_filter_nr_ioctls;
 
 /*
  * NO_NEW_PRIVS, then the built-in filter with TSYNC (every thread). The

@@ -18,6 +18,19 @@
 
 #include "vmm/sandbox/allowlist.h"
 
+/* ioctl: one rule per allowed request, on the low 32 bits of arg 1. */
+static int add_rule(scmp_filter_ctx ctx, int nr)
+{
+	if (nr != SCMP_SYS(ioctl))
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+	for (size_t i = 0; i < sandbox_ioctls_len; i++)
+		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
+					     sandbox_ioctls[i].request)) < 0)
+			return -1;
+	return 0;
+}
+
 static scmp_filter_ctx build(uint32_t def, unsigned int *n)
 {
 	scmp_filter_ctx ctx = seccomp_init(def);
@@ -34,8 +47,7 @@ static scmp_filter_ctx build(uint32_t def, unsigned int *n)
 		const char *name = sandbox_allowlist[i];
 		int nr = seccomp_syscall_resolve_name(name);
 
-		if (nr == __NR_SCMP_ERROR ||
-		    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0) < 0) {
+		if (nr == __NR_SCMP_ERROR || add_rule(ctx, nr) < 0) {
 			fprintf(stderr, "gen_filter: bad syscall %s\n", name);
 			seccomp_release(ctx);
 			return NULL;
@@ -88,6 +100,10 @@ int main(void)
 		return 1;
 	}
 	printf("const unsigned int sandbox_filter_nr_syscalls = %u;\n", n);
+	printf("const unsigned int sandbox_filter_nr_ioctls = %zu;\n",
+	       sandbox_ioctls_len);
+	fprintf(stderr, "  SECCOMP %u syscalls, %zu ioctl requests\n", n,
+		sandbox_ioctls_len);
 	return 0;
 }
 #endif /* SV_GEN_FILTER */
