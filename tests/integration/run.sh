@@ -55,8 +55,9 @@ q35 emu tests/integration/test_q35_qmp.sh "$O/tests/stratovirt-emu" \
 # suite, then real engines.
 for s in tests/jail/seccomp.sh tests/jail/run.sh tests/agent/run.sh \
 	tests/shim/run.sh tests/shim/podman.sh \
-	tests/shim/containerd.sh tests/integration/test_engines.sh; do
-	case $s in *engines*) run="bash" ;; *) run="sh" ;; esac
+	tests/shim/containerd.sh tests/shim/differential.sh \
+	tests/integration/test_engines.sh; do
+	case $s in *engines*|*differential*) run="bash" ;; *) run="sh" ;; esac
 	$run "$s" "$O" > "$TMP/suite.out" 2>&1
 	cat "$TMP/suite.out"
 	add_counts "$(cat "$TMP/suite.out")" || fail "$s printed no summary"
