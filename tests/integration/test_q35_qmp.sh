@@ -36,18 +36,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-qn() { "$QC" -t 10 -q -N "$@" 2> "$TMP/qc.err" | tail -n +2; }
-no_ts() { sed 's/"timestamp":{"seconds":[0-9]*,"microseconds":[0-9]*}/"timestamp":{}/'; }
-
-check() { # NAME EXPECTED ACTUAL
-	if [ "$2" = "$3" ]; then
-		pass "$1"
-	else
-		fail "$1"
-		echo "    expected: $2"
-		echo "    got:      $3"
-	fi
-}
+# shellcheck source=tests/integration/qmp_lib.sh
+. tests/integration/qmp_lib.sh
 
 # start NAME CMD...: run in the background, serial to $TMP/NAME.out.
 start() {
@@ -55,16 +45,7 @@ start() {
 	rm -f "$SOCK"
 	"$@" < /dev/null > "$TMP/$name.out" 2> "$TMP/$name.err" &
 	PID=$!
-	i=0
-	while [ $i -lt 100 ]; do
-		[ -S "$SOCK" ] && return 0
-		kill -0 "$PID" 2>/dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	fail "$name: QMP socket did not appear"
-	tail -n 5 "$TMP/$name.err" | sed 's/^/    | /'
-	return 1
+	wait_sock "$name"
 }
 
 ours() { # NAME APPEND EXTRA...
@@ -83,23 +64,6 @@ wait_for() {
 		i=$((i + 1))
 	done
 	return 1
-}
-
-wait_exit() { # SECONDS: sets RC (124 on timeout, then killed)
-	i=0
-	while kill -0 "$PID" 2>/dev/null && [ $i -lt $(($1 * 10)) ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	if kill -0 "$PID" 2>/dev/null; then
-		kill -9 "$PID"
-		wait "$PID" 2>/dev/null
-		RC=124
-	else
-		wait "$PID"
-		RC=$?
-	fi
-	PID=
 }
 
 quit_vm() { # NAME

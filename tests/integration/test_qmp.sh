@@ -46,6 +46,8 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
+# shellcheck source=tests/integration/qmp_lib.sh
+. tests/integration/qmp_lib.sh
 
 GREETING='{"QMP":{"version":{"qemu":{"micro":1,"minor":0,"major":5},"package":"StratoVirt-2.5.0"},"capabilities":[]}}'
 NEG_ERR='{"error":{"class":"CommandNotFound","desc":"Expecting capabilities negotiation with '"'"'qmp_capabilities'"'"'"}}'
@@ -59,52 +61,10 @@ start_vm() {
 		-serial stdio "$@" < /dev/null > "$TMP/$name.out" \
 		2> "$TMP/$name.err" &
 	PID=$!
-	i=0
-	while [ $i -lt 100 ]; do
-		[ -S "$SOCK" ] && return 0
-		kill -0 "$PID" 2>/dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	fail "$name: QMP socket did not appear"
-	tail -n 5 "$TMP/$name.err" | sed 's/^/    | /'
-	return 1
+	wait_sock "$name"
 }
 
-# wait_exit TIMEOUT: waits for $PID; sets RC (124 on timeout, then killed).
-wait_exit() {
-	i=0
-	while kill -0 "$PID" 2>/dev/null && [ $i -lt $(($1 * 10)) ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	if kill -0 "$PID" 2>/dev/null; then
-		kill -9 "$PID"
-		wait "$PID" 2>/dev/null
-		RC=124
-	else
-		wait "$PID"
-		RC=$?
-	fi
-	PID=
-}
-
-qc() { "$QC" -t 10 "$@" 2> "$TMP/qc.err"; }
-# qn ARGS...: negotiated client, without the greeting and the negotiation reply.
-qn() { qc -q -N "$@" | tail -n +2; }
-no_ts() { sed 's/"timestamp":{"seconds":[0-9]*,"microseconds":[0-9]*}/"timestamp":{}/'; }
 ticks() { n=$(grep -c '^tick ' "$1" 2>/dev/null); echo "${n:-0}"; }
-
-# check NAME EXPECTED ACTUAL
-check() {
-	if [ "$2" = "$3" ]; then
-		pass "$1"
-	else
-		fail "$1"
-		echo "    expected: $2"
-		echo "    got:      $3"
-	fi
-}
 
 # check_cmd CMD EXPECTED-REPLY: negotiated client, last line compared.
 check_cmd() {
