@@ -36,6 +36,15 @@ filter_tests() {
 		env STRATOVIRT_SECCOMP=kill "$FB" ioctl
 	expect_rc "ioctl requests on the list (KVM_RUN, TCSETS) pass the filter" 0 \
 		env STRATOVIRT_SECCOMP=kill "$FB" ioctl-ok
+	# A guest writing pflash vars (OVMF does at every boot) under the filter.
+	dd if=/dev/zero bs=4096 count=1 2>/dev/null | tr '\0' '\377' > "$TMP/vars.fd"
+	expect_rc "pflash program + erase (vars persisted) run under the filter" 0 \
+		env STRATOVIRT_SECCOMP=kill "$FB" pflash "$TMP/vars.fd"
+	if [ "$(od -An -tx1 -j 8 -N1 "$TMP/vars.fd")" = " 5a" ]; then
+		pass "pflash: the programmed byte reached the vars file"
+	else
+		fail "pflash: vars file byte 8 is$(od -An -tx1 -j 8 -N1 "$TMP/vars.fd")"
+	fi
 	n=$("$FB" allowed | sed -n 's/^filter: \([0-9]*\) syscalls$/\1/p')
 	if [ -n "$n" ] && [ "$n" -le 45 ]; then pass "allowlist has $n syscalls (<= 45; StratoVirt microvm: 67)"
 	else fail "allowlist has '${n:-?}' syscalls, want <= 45"; fi

@@ -3,7 +3,7 @@
  * CFI flash with the Intel/Sharp command set, device width 1 (so an access
  * of any width is that many bytes; commands come from the low byte). The
  * image is kept in an anonymous mapping (page-aligned, usable for a
- * read-only KVM slot); unit 1 writes are also pwrite()n to the file so
+ * read-only KVM slot); unit 1 writes are also written to the file so
  * they persist. A read-only unit refuses program/erase with the status
  * error bits set and the block-locked bit, nothing more.
  */
@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define LOG_MODULE "pflash"
@@ -148,9 +149,11 @@ static void set_mode(struct pflash *p, enum pflash_mode m)
 		p->romd_fn(p->opaque, now);
 }
 
+/* pwritev: the one write call the VMM's seccomp allowlist has for files. */
 static int persist(struct pflash *p, uint64_t off, uint64_t len)
 {
-	ssize_t n = pwrite(p->fd, p->img + off, len, (off_t)off);
+	struct iovec iov = { .iov_base = p->img + off, .iov_len = len };
+	ssize_t n = pwritev(p->fd, &iov, 1, (off_t)off);
 
 	if (n != (ssize_t)len) {
 		log_warn_ratelimited("pflash write at 0x%llx: %s",
