@@ -151,14 +151,14 @@ static int add_bind(struct jail_plan *p, const char *what, const char *path,
 /*
  * "-drive file=X,...": the jail opens X (as root, read-only if
  * readonly=on) and passes it as fd JAIL_DISK_FD0 + n, "file=/dev/fd/N":
- * the VMM's uid needs no access to the image. pflash units are mapped by
- * name by the machine: those are bind-mounted as /diskN.
+ * the VMM's uid needs no access to the image. pflash units too (the
+ * firmware's vars file is written by the guest).
  */
 static int plan_drive(struct jail_plan *p, const char *opt, int n,
 		      struct sv_err *e)
 {
 	const char *f = strstr(opt, "file=");
-	bool pflash = strstr(opt, "if=pflash") != NULL, ro;
+	bool ro;
 	char path[PATH_MAX], dst[32];
 	size_t len;
 	int ret;
@@ -171,13 +171,10 @@ static int plan_drive(struct jail_plan *p, const char *opt, int n,
 		return sv_err_set(e, ENAMETOOLONG, "jail: validate: drive");
 	memcpy(path, f, len);
 	path[len] = '\0';
-	if (pflash)
-		snprintf(dst, sizeof(dst), "/disk%d", n);
-	else
-		snprintf(dst, sizeof(dst), "/dev/fd/%d", JAIL_DISK_FD0 + n);
+	snprintf(dst, sizeof(dst), "/dev/fd/%d", JAIL_DISK_FD0 + n);
 	ro = strstr(opt, "readonly=on") || strstr(opt, "readonly=true");
 	ret = add_bind(p, "drive", path, dst, ro, false, e);
-	if (ret == 0 && !pflash)
+	if (ret == 0)
 		p->binds[p->n_binds - 1].fd = JAIL_DISK_FD0 + n;
 	return ret;
 }

@@ -30,6 +30,23 @@ t_q35() {
 		wait_status q35pwr stopped 150
 	S delete q35pwr
 	check "q35: deleted, no VMM left" no_vmm_for q35pwr
+	# Firmware boot under the jail: code and vars owned by root, 0600;
+	# the jail passes them as fds (uid 65534 could not open them by name).
+	# create leaves the vCPUs paused, so no real-mode code runs here.
+	cp "$(dirname "$KERNEL")/svtest.fd" "$TMP/code.fd"
+	dd if=/dev/zero bs=4096 count=16 2>/dev/null | tr '\0' '\377' > "$TMP/vars.fd"
+	chmod 600 "$TMP/code.fd" "$TMP/vars.fd"
+	bundle q35fw "svtest=hello" \
+		',"org.stratovirt.machine":"q35","org.stratovirt.firmware.code":"'"$TMP/code.fd"'","org.stratovirt.firmware.vars":"'"$TMP/vars.fd"'"'
+	if S create -b "$TMP/q35fw" q35fw > "$TMP/q35fw.out" 2>&1; then
+		pass "q35: jailed create with root-only 0600 pflash code and vars"
+	else
+		fail "q35: jailed create with pflash: $(tail -n 1 "$TMP/q35fw.out")"
+	fi
+	check "q35: the firmware VM is created (paused at the reset vector)" \
+		[ "$(status q35fw)" = created ]
+	S delete -f q35fw
+	check "q35: deleted, no VMM left" no_vmm_for q35fw
 	bundle q35bad "svtest=hello" \
 		',"org.stratovirt.machine":"q35","org.stratovirt.firmware.code":"/nonexistent/CODE.fd"'
 	refuse "q35: create with a missing firmware file" \

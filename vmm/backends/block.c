@@ -17,6 +17,7 @@
 
 #define LOG_MODULE "block"
 #include "sv/log.h"
+#include "vmm/util/fdpath.h"
 
 #define DIRECT_MEM_ALIGN 4096 /* buffer address and length */
 #define DIRECT_OFF_ALIGN 512 /* file offset and total length */
@@ -39,32 +40,17 @@ struct block_backend {
  */
 static int inherited_fd(const char *path, bool readonly, bool *direct)
 {
-	const char *num = path + sizeof("/dev/fd/") - 1;
-	unsigned long n;
-	char *end;
-	int fl;
+	int fl, n = fdpath_take(path, readonly, &fl);
 
-	if (strncmp(path, "/dev/fd/", sizeof("/dev/fd/") - 1))
-		return -ENOENT;
-	errno = 0;
-	n = strtoul(num, &end, 10);
-	if (errno || end == num || *end || n < 3 || n > INT_MAX)
-		return -EINVAL;
-	fl = fcntl((int)n, F_GETFL);
-	if (fl < 0)
-		return -EBADF;
-	if ((fl & O_ACCMODE) != O_RDWR &&
-	    (!readonly || (fl & O_ACCMODE) != O_RDONLY))
-		return -EACCES;
-	if (fcntl((int)n, F_SETFD, FD_CLOEXEC) < 0)
-		return -errno;
+	if (n < 0)
+		return n;
 	if (*direct && !(fl & O_DIRECT) &&
-	    fcntl((int)n, F_SETFL, fl | O_DIRECT) < 0) {
+	    fcntl(n, F_SETFL, fl | O_DIRECT) < 0) {
 		log_warn("block %s: O_DIRECT not supported here, "
 			 "using the page cache", path);
 		*direct = false;
 	}
-	return (int)n;
+	return n;
 }
 
 static int open_image(const char *path, bool readonly, bool *direct)

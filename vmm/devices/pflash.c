@@ -21,6 +21,7 @@
 
 #define LOG_MODULE "pflash"
 #include "sv/log.h"
+#include "vmm/util/fdpath.h"
 #include "vmm/bus/bus.h"
 
 #define ST_READY 0x80
@@ -53,8 +54,17 @@ struct pflash {
 int pflash_file_size(const char *file, uint64_t *size)
 {
 	struct stat st;
+	int r, fd = fdpath_take(file, true, NULL);	/* passed by the jail */
 
-	if (stat(file, &st)) {
+	if (fd >= 0) {
+		r = fstat(fd, &st);
+	} else if (fd == -ENOENT) {
+		r = stat(file, &st);
+	} else {
+		errno = -fd;
+		r = -1;
+	}
+	if (r) {
 		log_err("pflash %s: %s", file, strerror(errno));
 		return -errno;
 	}
@@ -261,7 +271,12 @@ static int load(struct pflash *p, const char *file)
 {
 	ssize_t n;
 
-	p->fd = open(file, (p->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	p->fd = fdpath_take(file, p->readonly, NULL);	/* passed by the jail */
+	if (p->fd == -ENOENT)
+		p->fd = open(file, (p->readonly ? O_RDONLY : O_RDWR) |
+			     O_CLOEXEC);
+	else if (p->fd < 0)
+		errno = -p->fd;
 	if (p->fd < 0) {
 		log_err("pflash %s: open: %s", file, strerror(errno));
 		return -errno;
