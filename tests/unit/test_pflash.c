@@ -85,8 +85,12 @@ static void test_query_id(void **state)
 	assert_int_equal(r8(&b, 0x2d), 3);	/* 4 blocks */
 	assert_int_equal(r8(&b, 0x2f), 0x10);	/* 4096 / 256 */
 	assert_int_equal(r8(&b, 0x30), 0);
+	/* the query answers in every block: low address bits only */
+	assert_int_equal(r8(&b, 0x3010), 'Q');
+	assert_int_equal(r8(&b, 0x1f12), 'Y');
 	w8(&b, 0, 0x90);
 	assert_int_equal(r8(&b, 0), 0x89);
+	assert_int_equal(r8(&b, 0x2001), 0x18);
 	w8(&b, 0, 0xff);
 	assert_true(pflash_romd(p));
 	assert_int_equal(romd_calls, 2);

@@ -124,15 +124,17 @@ static uint8_t cfi_byte(const struct pflash *p, uint64_t off)
 	}
 }
 
+/* ID and CFI answers repeat every 256 bytes: only the low address bits count. */
 static uint8_t read_byte(const struct pflash *p, uint64_t off)
 {
 	switch (p->mode) {
 	case MODE_ARRAY:
 		return p->img[off];
 	case MODE_ID:
+		off &= 0xff;
 		return off == 0 ? 0x89 : off == 1 ? 0x18 : 0;
 	case MODE_CFI:
-		return cfi_byte(p, off);
+		return cfi_byte(p, off & 0xff);
 	default:
 		return p->status;
 	}
