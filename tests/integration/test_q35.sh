@@ -146,6 +146,18 @@ else
 	else
 		suite ours 1
 	fi
+	# A device without addr= takes the first slot no other -device names,
+	# even one named later on the command line.
+	new_disk "$TMP/a.img"; new_disk "$TMP/b.img"
+	devs="svpci.dev=00:01.0:1af4:1042 svpci.dev=00:02.0:1af4:1042"
+	timeout -k 5 300 "$EMU" -machine q35 -no-reboot -m 256 -kernel "$IMG" \
+		-append "svtest=pci $devs console=ttyS0" \
+		-serial stdio -drive "file=$TMP/a.img,id=d0" \
+		-drive "file=$TMP/b.img,id=d1" -device virtio-blk-pci,drive=d0,id=b0 \
+		-device virtio-blk-pci,drive=d1,id=b1,addr=0x1 \
+		< /dev/null > "$TMP/out" 2>&1
+	check "stratovirt q35: auto slot skips a slot named later (addr=0x1)" \
+		"$TMP/out" ""
 	# A hostile guest: config space, BARs over RAM, MSI-X and fw_cfg DMA
 	# garbage; the VMM must run on (ours only: on QEMU a BAR over RAM
 	# shadows the guest's own memory).

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * q35 firmware interface and boot sources. fw_cfg is always present (as on
- * QEMU; StratoVirt adds it only with pflash): CPU count, e820 and the ACPI
- * tables through the table loader, and with -kernel the kernel, initrd and
- * command line for OVMF's loader. The pflash units end at 4 GiB; unit 0
- * is mapped as a read-only memslot while in read-array mode so the vCPU
- * can execute it. Boot: pflash unit 0 -> reset vector; else the kernel is
- * loaded directly (64-bit entry, zero page, MP table) with the ACPI tables
- * written to RAM.
+ * QEMU; StratoVirt adds it only with pflash): CPU count and e820; with
+ * firmware also the ACPI tables through the table loader and the kernel,
+ * initrd and command line for OVMF's loader. The pflash units end at
+ * 4 GiB; unit 0 is mapped as a read-only memslot while in read-array mode
+ * so the vCPU can execute it. Boot: pflash unit 0 -> reset vector; else
+ * the kernel is loaded directly (64-bit entry, zero page, MP table) with
+ * the ACPI tables written to RAM.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -143,11 +143,11 @@ static int create_fw_cfg(struct machine *m, struct q35 *q)
 				     (uint16_t)m->nr_cpus);
 	if (ret == 0)
 		ret = fw_cfg_e820(q);
-	if (ret == 0) {
-		acpi_config(m, q, &ac);
-		ret = acpi_add_fw_cfg(&ac, q->fw_cfg);
-	}
-	if (ret == 0 && q->firmware)
+	if (ret < 0 || !q->firmware)
+		return ret;	/* direct boot: the tables go to RAM instead */
+	acpi_config(m, q, &ac);
+	ret = acpi_add_fw_cfg(&ac, q->fw_cfg);
+	if (ret == 0)
 		ret = fw_cfg_kernel(m, q);
 	return ret;
 }

@@ -94,11 +94,27 @@ struct q35_pci_dev *q35_find_dev(struct q35 *q, const char *id)
 	return NULL;
 }
 
-/* First free slot on pcie.0 (1..30: 0 is the MCH, 0x1f the LPC). */
+/* A slot on pcie.0 some -device asks for with addr=. */
+static bool slot_requested(const struct vmm_config *cfg, unsigned int slot)
+{
+	for (unsigned int i = 0; i < cfg->nr_devices; i++) {
+		const struct device_cfg *c = &cfg->devices[i];
+
+		if (c->slot == (int)slot && (!c->bus || !strcmp(c->bus, "pcie.0")))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * First slot on pcie.0 (1..30: 0 is the MCH, 0x1f the LPC) that is free
+ * and that no -device names explicitly (it may come later in argv).
+ */
 static int free_root_slot(struct q35 *q)
 {
 	for (unsigned int s = 1; s < LPC_SLOT; s++)
-		if (!q->root.devs[PCI_DEVFN(s, 0)])
+		if (!q->root.devs[PCI_DEVFN(s, 0)] &&
+		    !slot_requested(q->m->cfg, s))
 			return (int)s;
 	return -1;
 }

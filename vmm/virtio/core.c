@@ -58,6 +58,16 @@ void virtio_dev_set_broken(struct virtio_dev *dev, const char *fmt, ...)
 		dev->transport_ops->set_broken(dev->transport);
 }
 
+void virtio_dev_reset(struct virtio_dev *dev)
+{
+	if (dev->ops->reset)
+		dev->ops->reset(dev);
+	for (unsigned int q = 0; q < dev->nr_queues; q++)
+		virtqueue_reset(&dev->vqs[q]);
+	dev->driver_features = 0;
+	dev->broken = false;
+}
+
 uint64_t virtio_offered_features(struct virtio_dev *dev)
 {
 	uint64_t f = dev->ops->get_features ? dev->ops->get_features(dev) : 0;

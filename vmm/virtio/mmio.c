@@ -208,21 +208,15 @@ static void mmio_reset(struct virtio_mmio *t)
 	struct virtio_dev *dev = t->dev;
 
 	ioevents_stop(t);
-	if (dev->ops->reset)
-		dev->ops->reset(dev);
-	for (unsigned int q = 0; q < dev->nr_queues; q++)
-		virtqueue_reset(&dev->vqs[q]);
+	virtio_dev_reset(dev);
 	t->status = 0;
 	t->dev_feat_sel = 0;
 	t->drv_feat_sel = 0;
 	t->queue_sel = 0;
 	t->driver_features = 0;
 	__atomic_store_n(&t->isr, 0, __ATOMIC_SEQ_CST);
-	dev->driver_features = 0;
-	dev->broken = false;
 }
 
-/* FEATURES_OK: true if the device accepts what the driver asked for. */
 static void write_status(struct virtio_mmio *t, uint32_t val)
 {
 	bool ok;

@@ -103,13 +103,9 @@ static const struct virtio_transport_ops pci_transport_ops = {
 
 static void transport_reset(struct virtio_pci *t)
 {
-	struct virtio_dev *dev = t->dev;
 	unsigned int q;
 
-	if (dev->ops->reset)
-		dev->ops->reset(dev);
-	for (q = 0; q < dev->nr_queues; q++)
-		virtqueue_reset(&dev->vqs[q]);
+	virtio_dev_reset(t->dev);
 	t->status = 0;
 	t->dfsel = t->gfsel = 0;
 	t->qsel = 0;
@@ -119,8 +115,6 @@ static void transport_reset(struct virtio_pci *t)
 		t->qvec[q] = VIRTIO_PCI_NO_VECTOR;
 	t->isr = 0;
 	intx_update(t);
-	dev->driver_features = 0;
-	dev->broken = false;
 }
 
 static void write_status(struct virtio_pci *t, uint8_t val)

@@ -129,7 +129,8 @@ void virtio_dev_init(struct virtio_dev *dev, const struct virtio_dev_ops *ops,
 /* A completed request on queue q: interrupt the guest if it asked. */
 void virtio_dev_notify_queue(struct virtio_dev *dev, unsigned int q);
 void virtio_dev_notify_config(struct virtio_dev *dev);
-/* Guest error: mark broken, warn (rate-limited), stop processing. */
+/* Status 0 written (or a bus reset): the device and its queues as new. */
+void virtio_dev_reset(struct virtio_dev *dev);
 /* What the device offers; VERSION_1 always (modern-only transports). */
 uint64_t virtio_offered_features(struct virtio_dev *dev);
 /*
@@ -148,6 +149,7 @@ int virtio_dev_activate(struct virtio_dev *dev);
  * the negotiated set, indices reset. -EINVAL: the caller breaks the device. */
 int virtqueue_enable(struct virtio_dev *dev,
 		     struct virtqueue *vq) SV_MUST_CHECK;
+/* Guest error: mark broken, warn (rate-limited), stop processing. */
 void virtio_dev_set_broken(struct virtio_dev *dev, const char *fmt, ...)
 	SV_PRINTF(2, 3);
 
