@@ -28,6 +28,20 @@ static void test_triple(void)
 	sv_triple_fault();
 }
 
+/*
+ * Execute from a guest-physical hole (no RAM, no device): KVM cannot fetch
+ * the instruction and stops with KVM_EXIT_INTERNAL_ERROR; the VMM reports
+ * it and exits 1 (on hardware KVM and PVM alike).
+ */
+static void test_jumphole(void)
+{
+	void (*hole)(void) = (void (*)(void))0xE0000000ul;
+
+	sv_puts("svtest: jump into a hole\n");
+	hole();
+	sv_fail("jumphole: came back");
+}
+
 static void test_count(void)
 {
 	u64 i, tick = 0, shift = 24;
@@ -110,6 +124,7 @@ static const struct {
 	{ "scribble", test_scribble, 1 },
 	{ "reboot", test_reboot, 0 },
 	{ "triple", test_triple, 0 },
+	{ "jumphole", test_jumphole, 1 },
 	{ "count", test_count, 0 },
 	{ "pio", test_pio, 0 },
 	{ "mmio", test_mmio, 1 },

@@ -181,6 +181,34 @@ tier_chardev() { # LABEL VMM
 	fi
 }
 
+# A vCPU that stops with KVM_EXIT_INTERNAL_ERROR: the report (registers,
+# and the instruction bytes KVM hands over) is written from the vCPU thread
+# under the seccomp filter; exit 1, the QMP socket removed.
+tier_badexit() { # LABEL VMM
+	run_vmm "$TMP/jh.out" 60 "$2" -kernel "$G/svtest.bin" \
+		-append "console=ttyS0 svtest=jumphole" -serial stdio \
+		-qmp "unix:$TMP/jh.sock,server,nowait"
+	if [ "$RC" -eq 1 ] && grep -q 'KVM_EXIT_INTERNAL_ERROR' "$TMP/jh.out" &&
+	   grep -q 'RIP .*e0000000' "$TMP/jh.out" && [ ! -e "$TMP/jh.sock" ]; then
+		pass "$1: guest executes from a hole: internal error reported, exit 1, socket removed"
+	else
+		fail "$1: guest executes from a hole (exit $RC)"; tail -n 8 "$TMP/jh.out" | sed 's/^/    | /'
+	fi
+	if [ "$(kvm_kind)" != pvm ]; then
+		skip "$1: unemulated instruction: hardware KVM runs popcnt natively"
+		return
+	fi
+	# PVM: ring-0 code runs in KVM's emulator, which lacks popcnt.
+	printf '\363\110\017\270\303\364' > "$TMP/popcnt.bin"
+	truncate -s 4096 "$TMP/popcnt.bin"
+	run_vmm "$TMP/pc.out" 30 "$2" -kernel "$TMP/popcnt.bin" -append x
+	if [ "$RC" -eq 1 ] && grep -q 'instruction bytes f3 48 0f b8 c3' "$TMP/pc.out"; then
+		pass "$1: PVM emulation failure names the instruction bytes, exit 1"
+	else
+		fail "$1: PVM emulation failure report (exit $RC)"; tail -n 8 "$TMP/pc.out" | sed 's/^/    | /'
+	fi
+}
+
 run_tier() { # LABEL VMM
 	tier_seed "$1" "$2"
 	tier_seed_std "$1" "$2"
@@ -197,7 +225,8 @@ none)
 *)
 	run_tier "kvm" "$O/stratovirt"
 	tier_fw "kvm" "$O/stratovirt"
-	tier_smp "kvm" "$O/stratovirt" ;;
+	tier_smp "kvm" "$O/stratovirt"
+	tier_badexit "kvm" "$O/stratovirt" ;;
 esac
 
 echo "== emulated-CPU tier (tests/emu: software CPU below the KVM seam)"

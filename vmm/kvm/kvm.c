@@ -51,11 +51,18 @@ bool kvm_available(void)
 	return true;
 }
 
+/*
+ * Read once, when the VM is created: a vCPU asks again on a bad exit, after
+ * the seccomp filter is in place (stat is not on its allowlist).
+ */
 bool kvm_host_is_pvm(void)
 {
+	static int pvm = -1;
 	struct stat st;
 
-	return stat("/sys/module/kvm_pvm", &st) == 0;
+	if (pvm < 0)
+		pvm = stat("/sys/module/kvm_pvm", &st) == 0;
+	return pvm;
 }
 
 const char *kvm_backend_name(void)
@@ -106,6 +113,7 @@ int kvm_vm_create(uint64_t tss_gpa, struct kvm_vm **out)
 	int ret;
 
 	pthread_mutex_init(&vm->slot_lock, NULL);
+	(void)kvm_host_is_pvm();	/* cached before the sandbox */
 	vm->vm_fd = -1;
 	vm->sys_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->sys_fd < 0) {

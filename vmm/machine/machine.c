@@ -120,6 +120,29 @@ static void handle_mmio(struct machine *m, struct vcpu_exit *e)
 		bus_read(&m->mmio, e->mmio.gpa, e->mmio.data, e->mmio.len);
 }
 
+/*
+ * An emulation failure with KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES
+ * (flags in data[0]) carries the instruction: a size byte, then up to 15
+ * bytes. The code dump cannot show them when the vCPU runs from flash.
+ */
+static void log_insn_bytes(const struct vcpu *v, const struct vcpu_exit *e)
+{
+	uint8_t b[16];
+	char hex[15 * 3 + 1] = "";
+	unsigned int n;
+
+	if (e->internal.suberror != 1 || e->internal.ndata < 3 ||
+	    !(e->internal.data[0] & 1))
+		return;
+	memcpy(b, &e->internal.data[1], sizeof(b));
+	n = SV_MIN(b[0], 15u);
+	for (unsigned int i = 0; i < n; i++)
+		snprintf(hex + i * 3, sizeof(hex) - i * 3, "%02x ", b[1 + i]);
+	if (n)
+		hex[n * 3 - 1] = '\0';
+	log_err("vCPU %u: instruction bytes %s", v->id, hex);
+}
+
 static void report_bad_exit(struct vcpu *v, const struct vcpu_exit *e)
 {
 	const char *pvm = kvm_host_is_pvm() ?
@@ -136,6 +159,7 @@ static void report_bad_exit(struct vcpu *v, const struct vcpu_exit *e)
 		for (uint32_t i = 0; i < e->internal.ndata; i++)
 			log_err("vCPU %u: internal data[%u] = 0x%llx", v->id, i,
 				(unsigned long long)e->internal.data[i]);
+		log_insn_bytes(v, e);
 		break;
 	case VCPU_EXIT_FAIL_ENTRY:
 		log_err("vCPU %u: KVM_EXIT_FAIL_ENTRY, hardware reason 0x%llx",
