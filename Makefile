@@ -48,8 +48,8 @@ ALL_LDFLAGS := $(LDFLAGS_HARDEN) $(LDFLAGS)
 DEPS_PKGS := build-essential libyajl-dev libseccomp-dev libcap-dev libnl-3-dev \
 	libnl-route-3-dev libcmocka-dev linux-source-6.1 busybox-static \
 	e2fsprogs ovmf qemu-system-x86 socat bc flex bison libelf-dev \
-	libssl-dev cpio dosfstools mtools acpica-tools fdisk strace python3 \
-	podman runc conmon containerd iproute2 util-linux
+	libssl-dev cpio dosfstools mtools gdisk acpica-tools fdisk strace python3 \
+	xz-utils kmod podman runc conmon containerd uidmap iproute2 util-linux
 DEV_PKGS := clang clang-tidy clang-format cppcheck bear shellcheck
 
 # Keep objects of tests and fuzz targets (intermediate files otherwise).
