@@ -59,10 +59,10 @@ int arch_vcpu_init(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
 /*
  * In-place reset (q35): LAPIC, registers and MP state back to power-on;
  * vCPU 0 then enters as bi says (NULL or BOOT_MODE_RESET: reset vector),
- * the others wait for INIT/SIPI. CPUID, MSRs and FPU as arch_vcpu_init.
+ * the others wait for INIT/SIPI. MSRs and FPU as arch_vcpu_init; CPUID
+ * is kept as set at creation.
  */
-int arch_vcpu_reset(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
-		    unsigned int nr_cpus,
+int arch_vcpu_reset(struct kvm_vcpu *vcpu,
 		    const struct boot_info *bi) SV_MUST_CHECK;
 /*
  * After KVM_EXIT_INTERNAL_ERROR / FAIL_ENTRY / SHUTDOWN: log_err RIP, the

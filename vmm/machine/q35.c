@@ -168,7 +168,7 @@ static int q35_vcpu_reset(struct machine *m, struct vcpu *v)
 {
 	struct q35 *q = m->priv;
 
-	return arch_vcpu_reset(m->vm, v->kvm, m->nr_cpus, &q->boot);
+	return arch_vcpu_reset(v->kvm, &q->boot);
 }
 
 static void q35_powerdown(struct machine *m)

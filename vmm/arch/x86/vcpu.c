@@ -144,8 +144,7 @@ static int reset_lapic(struct kvm_vcpu *vcpu)
 	return kvm_vcpu_set_lapic(vcpu, &l);
 }
 
-int arch_vcpu_reset(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
-		    unsigned int nr_cpus, const struct boot_info *bi)
+int arch_vcpu_reset(struct kvm_vcpu *vcpu, const struct boot_info *bi)
 {
 	static const struct boot_info power_on = { .mode = BOOT_MODE_RESET };
 	unsigned int id = kvm_vcpu_id(vcpu);
@@ -157,8 +156,15 @@ int arch_vcpu_reset(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
 		ret = kvm_vcpu_set_mp_state(vcpu, id == 0 ?
 					    KVM_MP_STATE_RUNNABLE :
 					    KVM_MP_STATE_INIT_RECEIVED);
+	/*
+	 * Not CPUID: it survives a reset, and KVM refuses KVM_SET_CPUID2
+	 * after KVM_RUN unless it matches the entries as KVM has since
+	 * updated them (OSXSAVE, APIC), which ours would not.
+	 */
 	if (ret == 0)
-		ret = arch_vcpu_init(vm, vcpu, nr_cpus, NULL);
+		ret = setup_msrs_fpu(vcpu);
+	if (ret == 0)
+		ret = setup_lint(vcpu);
 	return ret;
 }
 
