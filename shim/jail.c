@@ -60,7 +60,8 @@ static void print_binds(const struct jail_plan *p, FILE *f)
 				p->binds[i].src, p->root, p->binds[i].dst,
 				p->binds[i].ro ? "ro" : "rw");
 	if (p->kvm)
-		fprintf(f, "    bind /dev/kvm -> %s/dev/kvm (rw)\n", p->root);
+		fprintf(f, "    tmpfs %s/dev, mknod kvm (owner %u:%u)\n",
+			p->root, (unsigned int)p->uid, (unsigned int)p->gid);
 }
 
 static void print_disks(const struct jail_plan *p, FILE *f)

@@ -52,9 +52,31 @@ static int bind_one(const char *src, const char *dst, bool ro, bool dir)
 	if (make_target(dst, dir) < 0 ||
 	    mount(src, dst, NULL, MS_BIND, NULL) < 0)
 		return -1;
-	if (strncmp(dst + strlen(dst) - 8, "/dev/kvm", 8))
-		fl |= MS_NODEV;
-	return mount(NULL, dst, NULL, fl | (ro ? MS_RDONLY : 0), NULL);
+	return mount(NULL, dst, NULL, fl | MS_NODEV | (ro ? MS_RDONLY : 0),
+		     NULL);
+}
+
+/*
+ * The VMM's /dev/kvm: a node of its own on a small tmpfs at root/dev, owned
+ * by the jail's uid (as Firecracker's jailer does). A bind of the host's
+ * node would carry its mode, and /dev/kvm is often 0600 root.
+ */
+static int kvm_node(struct jail_ctx *c, char *dst, size_t len)
+{
+	const struct jail_plan *p = c->p;
+	struct stat st;
+
+	snprintf(dst, len, "%s/dev", p->root);
+	if (stat("/dev/kvm", &st) < 0 || !S_ISCHR(st.st_mode) ||
+	    mkdir(dst, 0755) < 0 ||
+	    mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NOEXEC,
+		  "mode=0755,size=16k") < 0)
+		return -1;
+	snprintf(dst, len, "%s/dev/kvm", p->root);
+	if (mknod(dst, S_IFCHR | 0600, st.st_rdev) < 0 ||
+	    chown(dst, p->uid, p->gid) < 0)
+		return -1;
+	return 0;
 }
 
 /*
@@ -119,9 +141,7 @@ int jail_bind_mounts(struct jail_ctx *c, struct sv_err *e)
 		if (b->dir && bind_one(b->src, dst, b->ro, true) < 0)
 			return jail_fail(c, dst, e);
 	}
-	snprintf(dst, sizeof(dst), "%s/dev", p->root);
-	if (p->kvm && (mkdir(dst, 0755) < 0 ||
-		       bind_one("/dev/kvm", strcat(dst, "/kvm"), false, false)))
+	if (p->kvm && kvm_node(c, dst, sizeof(dst)) < 0)
 		return jail_fail(c, dst, e);
 	return 0;
 }
@@ -143,10 +163,8 @@ void jail_unbind_mounts(struct jail_ctx *c)
 		else
 			unlink(dst);
 	}
-	snprintf(dst, sizeof(dst), "%s/dev/kvm", p->root);
-	umount2(dst, MNT_DETACH);
-	unlink(dst);
 	snprintf(dst, sizeof(dst), "%s/dev", p->root);
+	umount2(dst, MNT_DETACH);	/* the node goes with the tmpfs */
 	rmdir(dst);
 }
 

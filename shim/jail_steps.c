@@ -167,15 +167,7 @@ int jail_rlimits(struct jail_ctx *c, struct sv_err *e)
 
 int jail_switch_ids(struct jail_ctx *c, struct sv_err *e)
 {
-	struct stat st;
-	gid_t kvm;
-	size_t n = 0;
-
-	if (c->p->kvm && stat("/dev/kvm", &st) == 0) {
-		kvm = st.st_gid;
-		n = 1;
-	}
-	if (setgroups(n, &kvm) < 0)
+	if (setgroups(0, NULL) < 0)	/* /dev/kvm in the root is the uid's */
 		return jail_fail(c, "setgroups", e);
 	if (setresgid(c->p->gid, c->p->gid, c->p->gid) < 0)
 		return jail_fail(c, "setresgid", e);

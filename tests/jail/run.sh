@@ -68,9 +68,15 @@ else
 	done
 	[ "$(stat -L -c %i /proc/$V/ns/net)" = "$(stat -L -c %i /run/netns/$NS)" ] &&
 		pass "net namespace is the one named" || fail "net namespace"
-	r=$(ls /proc/$V/root | tr '\n' ' ')
-	[ "$r" = "kernel lib lib64 run usr " ] && pass "root holds: $r" ||
-		fail "root holds: $r"
+	r=$(ls /proc/$V/root | tr '\n' ' ') want="kernel lib lib64 run usr "
+	[ -c /dev/kvm ] && want="dev $want"
+	[ "$r" = "$want" ] && pass "root holds: $r" || fail "root holds: $r"
+	if [ -c /dev/kvm ]; then
+		k=$(stat -c '%F %t:%T %u %a' /proc/$V/root/dev/kvm)
+		[ "$k" = "$(stat -c '%F %t:%T' /dev/kvm) 65534 600" ] &&
+			pass "root/dev/kvm: its own node, owned by the jail uid" ||
+			fail "root/dev/kvm: $k"
+	fi
 	[ "$(readlink /proc/$V/fd/100)" = "$T/d.img" ] &&
 		grep -q "^flags:.*2$" /proc/$V/fdinfo/100 &&
 		pass "root-owned rw disk (0600) passed as fd 100, O_RDWR" ||
@@ -101,6 +107,21 @@ while kill -0 "$W" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); do
 grep -q '^TEST: PASS' $T/out && pass "jailed virtio-blk guest: reads, writes, flush" ||
 	fail "jailed virtio-blk: $(tail -3 $T/out) $(cat $T/err)"
 $J cleanup $T/state
+
+# -- the VMM on /dev/kvm, jailed: opens its node as uid 65534 --
+if [ -c /dev/kvm ]; then
+	SOFT=$EMU EMU=$B/stratovirt
+	APPEND=blk jail exec $T/state t3 >$T/out 2>$T/err </dev/null
+	EMU=$SOFT
+	W=$(head -1 $T/out); i=0
+	while kill -0 "$W" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	grep -q '^TEST: PASS' $T/out &&
+		pass "jailed VMM on /dev/kvm ($(stat -c %a /dev/kvm) on the host): virtio-blk guest passes" ||
+		fail "jailed VMM on /dev/kvm: $(tail -3 $T/out) $(cat $T/err)"
+	$J cleanup $T/state
+else
+	skip "jailed VMM on /dev/kvm: this host has none"
+fi
 
 # -- the shim: monitor and VMM in linux.cgroupsPath, undone by delete --
 SH=$B/stratovirt-shim
