@@ -121,16 +121,25 @@ static void fmt_bdf(char *b, u32 bdf)
 	sv_snprintf(b, 8, "%02x:%02x.%x", bdf >> 8, (bdf >> 3) & 31, bdf & 7);
 }
 
+/*
+ * Both mechanisms must agree. A status register can change between the
+ * two reads (a hot-plug event from the host), so a mismatch is read again
+ * before it counts; a device that disagrees three times in a row fails.
+ */
 u32 pci_read(u32 bdf, u32 off, int size)
 {
-	u32 a = cf8_read(bdf, off, size), b = ecam_read(bdf, off, size);
+	u32 a = 0, b = 0;
 	char n[8];
 
-	if (a != b) {
-		fmt_bdf(n, bdf);
-		sv_fail("pci: %s reg 0x%x/%d: CF8/CFC reads 0x%x, ECAM 0x%x",
-			n, off, size, a, b);
+	for (int i = 0; i < 3; i++) {
+		a = cf8_read(bdf, off, size);
+		b = ecam_read(bdf, off, size);
+		if (a == b)
+			return a;
 	}
+	fmt_bdf(n, bdf);
+	sv_fail("pci: %s reg 0x%x/%d: CF8/CFC reads 0x%x, ECAM 0x%x",
+		n, off, size, a, b);
 	return a;
 }
 
