@@ -3,11 +3,13 @@
 # containerd (ctr, runc shim v2), each with private configs under a temp
 # dir. Every case runs first with runc (control: proves the harness on
 # this host), then with stratovirt-shim on vm bundles whose kernel is the
-# svtest guest and whose VMM is the emulated build (no KVM needed).
+# svtest guest: on /dev/kvm with the real VMM (jailed by the shim), else
+# on the emulated-CPU build.
 #
 # usage: tests/integration/test_engines.sh [O]   (O: build dir, default build)
 # env:   SHIM=path (default O/stratovirt-shim),
-#        SV_VMM=path (default O/tests/stratovirt-emu), ENGINES="podman ctr"
+#        SV_VMM=path (default O/stratovirt with /dev/kvm, else
+#        O/tests/stratovirt-emu), ENGINES="podman ctr"
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=tests/lib.sh
@@ -25,7 +27,11 @@ ENGINES=${ENGINES:-podman ctr}
 RUNC=$(command -v runc || true)
 BUSYBOX=$(command -v busybox || echo /bin/busybox)
 GUEST=$O/guests/svtest.bzImage
-SV_VMM=${SV_VMM:-$O/tests/stratovirt-emu}
+if [ -z "${SV_VMM:-}" ]; then
+	SV_VMM=$O/tests/stratovirt-emu
+	[ "$(kvm_kind)" != none ] && [ -x "$O/stratovirt" ] && SV_VMM=$O/stratovirt
+fi
+echo "engines: the shim's VMM is $SV_VMM (KVM: $(kvm_kind))"
 if [ -z "${SHIM:-}" ]; then
 	for SHIM in "$O/stratovirt-shim" ""; do
 		[ -x "$SHIM" ] && break
