@@ -48,6 +48,10 @@ q35 emu tests/integration/test_firmware.sh "$O"
 q35 emu tests/integration/test_q35.sh "$O"
 q35 emu tests/integration/test_q35_qmp.sh "$O/tests/stratovirt-emu" \
 	"$O/guests/svtest.bzImage" "$O/tests/qmp_client"
+if [ "$(kvm_kind)" != none ]; then
+	VMM=$O/stratovirt REF=0 q35 kvm tests/integration/test_firmware.sh "$O"
+	VMM=$O/stratovirt REF=0 q35 kvm tests/integration/test_q35.sh "$O"
+fi
 [ "$(kvm_kind)" != none ] && q35 kvm tests/integration/test_q35_qmp.sh \
 	"$O/stratovirt" "$O/guests/svtest.bzImage" "$O/tests/qmp_client"
 
