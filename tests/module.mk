@@ -87,6 +87,7 @@ $(O)/tests/svbench: tests/bench/svbench.c
 .PHONY: bench bench-smoke
 bench: all $(EMU_BIN) $(O)/tests/svbench
 	@sh tests/bench/run.sh $(O) $${RUNS:-10}
+	@bash tests/bench/engines.sh $(O) $${RUNS:-10}
 
 bench-smoke: all $(EMU_BIN) $(O)/tests/svbench
 	@sh tests/bench/run.sh $(O) 1 $(O)/bench-smoke
