@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -177,6 +178,12 @@ int main(int argc, char **argv)
 		vmm_config_free(&cfg);
 		return 1;
 	}
+	/*
+	 * glibc reads /etc/localtime (open, fstat) on the first time
+	 * conversion: the RTC and log prefixes convert times after the
+	 * filter is in place, where fstat is not allowed.
+	 */
+	tzset();
 	ret = machine_create(&cfg, &m);
 	if (ret == 0)
 		ret = sandbox(&cfg);

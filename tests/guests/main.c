@@ -42,6 +42,35 @@ static void test_jumphole(void)
 	sv_fail("jumphole: came back");
 }
 
+static u8 cmos(u8 reg)
+{
+	outb(0x70, reg);
+	return inb(0x71);
+}
+
+static int bcd_ok(u8 v, u8 lo, u8 hi)
+{
+	return (v & 0xf) <= 9 && (v >> 4) <= 9 && v >= lo && v <= hi;
+}
+
+/* The CMOS clock as firmware and Linux read it at boot (BCD, 24 h). */
+static void test_rtc(void)
+{
+	u8 b = cmos(0x0b), sec = cmos(0x00), min = cmos(0x02);
+	u8 hour = cmos(0x04), day = cmos(0x07), mon = cmos(0x08);
+	u8 year = cmos(0x09);
+
+	sv_printf("rtc: 20%02x-%02x-%02x %02x:%02x:%02x, status B 0x%x\n",
+		  year, mon, day, hour, min, sec, b);
+	if (b & 0x04)
+		sv_fail("rtc: binary mode at power-on (status B 0x%x)", b);
+	if (!bcd_ok(sec, 0, 0x59) || !bcd_ok(min, 0, 0x59) ||
+	    !bcd_ok(hour, 0, 0x23) || !bcd_ok(day, 1, 0x31) ||
+	    !bcd_ok(mon, 1, 0x12) || !bcd_ok(year, 0, 0x99))
+		sv_fail("rtc: a field is not a valid BCD date/time");
+	sv_pass();
+}
+
 static void test_count(void)
 {
 	u64 i, tick = 0, shift = 24;
@@ -125,6 +154,7 @@ static const struct {
 	{ "reboot", test_reboot, 0 },
 	{ "triple", test_triple, 0 },
 	{ "jumphole", test_jumphole, 1 },
+	{ "rtc", test_rtc, 0 },
 	{ "count", test_count, 0 },
 	{ "pio", test_pio, 0 },
 	{ "mmio", test_mmio, 1 },
