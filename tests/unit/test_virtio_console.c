@@ -400,9 +400,48 @@ static void test_add_port_errors(void **state)
 	assert_int_equal(virtio_console_add_port(f->dev, &a), -ERANGE);
 }
 
+/*
+ * Linux fills the control rx queue before it sends PORT_READY; the answer
+ * to PORT_READY pops an rx buffer while the tx message is being handled.
+ * The tx buffer itself must come back on the used ring, not the rx one.
+ */
+static void test_ctrl_tx_head_after_rx_pop(void **state)
+{
+	struct fx *f = *state;
+	struct ring *r = &f->r[VCON_CTRL_RXQ];
+	uint8_t m[8];
+	uint32_t id = 1, len;
+	uint16_t ev = VCON_PORT_READY, val = 1;
+	uint64_t gpa, tx_gpa;
+
+	bring_up(f);
+	f->client = connect_client(f);
+	usleep(50000);
+	for (int i = 0; i < 6; i++) {
+		uint16_t d = r->next_desc++ % QSZ, slot = r->avail_idx % QSZ;
+		uint64_t g = h_gpa(f->buf_next);
+
+		f->buf_next += 0x1000;
+		h_desc_at(h_ptr(&f->h, rd(r)), d, g, 64, H_DESC_F_WRITE, 0);
+		memcpy(h_ptr(&f->h, ra(r) + 4 + 2 * slot), &d, 2);
+		r->avail_idx++;
+		memcpy(h_ptr(&f->h, ra(r) + 2), &r->avail_idx, 2);
+	}
+	ctrl(f, 0, VCON_DEVICE_READY, 1);
+	assert_int_equal(wait_used(f, VCON_CTRL_TXQ, &gpa, &len), 1);
+	memcpy(m, &id, 4);
+	memcpy(m + 4, &ev, 2);
+	memcpy(m + 6, &val, 2);
+	tx_gpa = post(f, VCON_CTRL_TXQ, m, 8, false);
+	assert_int_equal(wait_used(f, VCON_CTRL_TXQ, &gpa, &len), 1);
+	assert_int_equal(gpa, tx_gpa);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_ctrl_tx_head_after_rx_pop,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_features_and_config,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handshake_and_data, setup,

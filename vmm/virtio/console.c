@@ -105,13 +105,19 @@ static size_t fill_in(struct virtq_elem *e, const uint8_t *src, size_t len)
 	return done;
 }
 
-static int push(struct virtio_console *vc, unsigned int q, uint32_t len)
+static int push_head(struct virtio_console *vc, unsigned int q,
+		     uint16_t head, uint32_t len)
 {
-	if (virtqueue_push(&vc->vqs[q], vc->dev.mem, vc->elem.head, len) < 0) {
+	if (virtqueue_push(&vc->vqs[q], vc->dev.mem, head, len) < 0) {
 		virtio_dev_set_broken(&vc->dev, "queue %u: bad used ring", q);
 		return -EFAULT;
 	}
 	return 0;
+}
+
+static int push(struct virtio_console *vc, unsigned int q, uint32_t len)
+{
+	return push_head(vc, q, vc->elem.head, len);
 }
 
 static void ctrl_flush(struct virtio_console *vc)
@@ -301,6 +307,7 @@ static void ctrl_handle(struct virtio_console *vc, const struct vcon_ctrl *c)
 static void ctrl_drain(struct virtio_console *vc)
 {
 	struct vcon_ctrl c;
+	uint16_t head;
 	int ret;
 
 	while (live(vc, VCON_CTRL_TXQ)) {
@@ -312,6 +319,7 @@ static void ctrl_drain(struct virtio_console *vc)
 						      "control tx queue");
 			break;
 		}
+		head = vc->elem.head;	/* ctrl_handle may pop rx into elem */
 		if (vc->elem.nr_out == 0 || vc->elem.out[0].iov_len < 8) {
 			log_warn_ratelimited("%s: short control message",
 					     vc->dev.name);
@@ -323,7 +331,7 @@ static void ctrl_drain(struct virtio_console *vc)
 			memcpy(&c.value, b + 6, 2);
 			ctrl_handle(vc, &c);
 		}
-		if (push(vc, VCON_CTRL_TXQ, 0) < 0)
+		if (push_head(vc, VCON_CTRL_TXQ, head, 0) < 0)
 			return;
 		virtio_dev_notify_queue(&vc->dev, VCON_CTRL_TXQ);
 	}
