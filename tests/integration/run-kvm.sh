@@ -152,6 +152,19 @@ tier_exit() { # LABEL VMM
 	fi
 }
 
+# A console reader that stops reading: the vCPU blocks in its console
+# write, and QMP stop and quit must still answer (the kick frees it).
+tier_stall() { # LABEL VMM
+	rm -f "$TMP/stall.sock"
+	if out=$(python3 tests/integration/console_stall.py "$TMP/stall.sock" "$2" \
+		-kernel "$G/svtest.bin" -append "console=ttyS0 svtest=count svcount.shift=0" \
+		-serial stdio -qmp "unix:$TMP/stall.sock,server,nowait"); then
+		pass "$1: stalled console reader: $out"
+	else
+		fail "$1: stalled console reader: $out"
+	fi
+}
+
 tier_chardev() { # LABEL VMM
 	rm -f "$TMP/ser.out" "$TMP/vmm.log"
 	run_vmm "$TMP/cd.out" 60 "$2" -kernel "$G/svtest.bin" -append "console=ttyS0 svtest=hello" \
@@ -216,6 +229,7 @@ run_tier() { # LABEL VMM
 	tier_blk "$1" "$2"
 	tier_exit "$1" "$2"
 	tier_chardev "$1" "$2"
+	tier_stall "$1" "$2"
 }
 
 echo "== real KVM tier ($(kvm_kind))"

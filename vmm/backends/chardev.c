@@ -20,6 +20,7 @@
 #include "sv/log.h"
 #include "vmm/config.h"
 #include "vmm/util/eventloop.h"
+#include "vmm/util/kick.h"
 
 struct chardev {
 	enum chardev_kind kind;
@@ -38,17 +39,26 @@ struct chardev {
 	bool input_paused;	/* back-pressure from the device */
 };
 
+/*
+ * Lossless while the reader keeps up or catches up; a reader that stalls
+ * holds the writer (a vCPU thread) only until the VMM kicks it for a
+ * pause, reset or quit: then the rest is dropped.
+ */
 static void write_fd(int fd, const uint8_t *buf, size_t len)
 {
 	while (len > 0) {
 		ssize_t n = write(fd, buf, len);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN) {
+		if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
 			struct timespec ts = { 0, 1000000 };
 
-			nanosleep(&ts, NULL);
+			if (sv_kick_pending) {
+				log_warn_ratelimited("console reader stalled: "
+						     "%zu bytes dropped", len);
+				return;
+			}
+			if (errno == EAGAIN)
+				nanosleep(&ts, NULL);
 			continue;
 		}
 		if (n <= 0)

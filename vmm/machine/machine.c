@@ -5,6 +5,7 @@
  */
 #include "vmm/machine/machine.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #define LOG_MODULE "machine"
@@ -21,12 +23,15 @@
 #include "vmm/kvm/kvm.h"
 #include "vmm/qmp/qmp.h"
 #include "vmm/util/eventloop.h"
+#include "vmm/util/kick.h"
 
 #define SIG_VCPU_KICK SIGUSR1
 
+/* Interrupts KVM_RUN, or a device handler waiting on a host fd. */
 static void kick_handler(int sig)
 {
-	(void)sig;	/* only interrupts KVM_RUN */
+	(void)sig;
+	sv_kick_pending = 1;
 }
 
 void machine_request_shutdown(struct machine *m, enum shutdown_cause cause,
@@ -197,6 +202,7 @@ static bool vcpu_handle_exit(struct vcpu *v, struct vcpu_exit *e)
 		return true;
 	case VCPU_EXIT_INTR:
 		kvm_vcpu_clear_kick(v->kvm);
+		sv_kick_pending = 0;
 		return true;
 	case VCPU_EXIT_HLT: {
 		/* Only without an in-kernel LAPIC (test backend): idle. */
@@ -250,10 +256,33 @@ static void *vcpu_thread(void *opaque)
 	return NULL;
 }
 
+/* now + 50 ms on CLOCK_REALTIME (what the pthread timed waits take). */
+static struct timespec soon(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += 50 * 1000 * 1000;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+/*
+ * Kicks again every 50 ms: a vCPU held in a device handler by a host fd
+ * (util/kick.h) may have taken the first kick just before it blocked.
+ */
 static void wait_parked(struct machine *m)
 {
-	while (m->nr_parked < m->nr_cpus)
-		pthread_cond_wait(&m->run_cond, &m->run_lock);
+	while (m->nr_parked < m->nr_cpus) {
+		struct timespec ts = soon();
+
+		if (pthread_cond_timedwait(&m->run_cond, &m->run_lock,
+					   &ts) == ETIMEDOUT)
+			kick_all(m);
+	}
 }
 
 int machine_pause(struct machine *m)
@@ -540,9 +569,15 @@ static void stop_vcpus(struct machine *m)
 	pthread_mutex_unlock(&m->run_lock);
 	kick_all(m);
 	for (unsigned int i = 0; i < m->nr_cpus; i++) {
+		struct timespec ts = soon();
+
 		if (!m->vcpus[i].thread_started)
 			continue;
-		pthread_join(m->vcpus[i].thread, NULL);
+		while (pthread_timedjoin_np(m->vcpus[i].thread, NULL, &ts) ==
+		       ETIMEDOUT) {
+			kick_all(m);	/* as in wait_parked() */
+			ts = soon();
+		}
 		m->vcpus[i].thread_started = false;
 	}
 }

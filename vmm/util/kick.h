@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The vCPU kick as seen from device code. The kick signal's handler sets
+ * sv_kick_pending on the thread it lands on (only vCPU threads take it);
+ * the vCPU loop clears it once KVM_RUN has returned. Device code that waits
+ * on a host fd in a vCPU thread (a console whose reader stalls) gives up
+ * when it is set, so pause, reset and quit never wait on a host reader.
+ */
+#ifndef SV_VMM_UTIL_KICK_H
+#define SV_VMM_UTIL_KICK_H
+
+#include <signal.h>
+
+extern __thread volatile sig_atomic_t sv_kick_pending;
+
+#endif /* SV_VMM_UTIL_KICK_H */
