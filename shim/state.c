@@ -54,16 +54,25 @@ char *ctr_path(const struct ctr *c, const char *name)
 	return asprintf(&p, "%s/%s", c->dir, name) < 0 ? NULL : p;
 }
 
-/* Write name in dfd by a temporary file and renameat(). */
+/*
+ * Write name in dfd by a temporary file and renameat(). The temporary
+ * name is unique and created with O_EXCL | O_NOFOLLOW: the directory may
+ * be shared (a --pid-file in /tmp), and a symlink planted at a guessable
+ * name must not make us write through it.
+ */
 static int write_at(int dfd, const char *name, const char *buf, size_t len,
 		    mode_t mode, struct sv_err *e)
 {
+	static unsigned int seq;
 	char tmp[300];
 	ssize_t n;
 	int fd;
 
-	snprintf(tmp, sizeof(tmp), ".%.250s.tmp", name);
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	snprintf(tmp, sizeof(tmp), ".%.200s.%d.%u.%lx.tmp", name, (int)getpid(),
+		 __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED),
+		 (unsigned long)time(NULL));
+	fd = openat(dfd, tmp,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return sv_err_set(e, errno, "create %s: %s", tmp,
 				  strerror(errno));

@@ -21,9 +21,18 @@ t_cli() {
 
 t_lifecycle() {
 	bundle life "svtest=count svcount.shift=14"
+	# Symlinks planted where the pid file and its old fixed temporary name
+	# go: neither target may be written through.
+	echo keep > "$TMP/victim1"
+	echo keep > "$TMP/victim2"
+	ln -s "$TMP/victim1" "$TMP/life.pid"
+	ln -s "$TMP/victim2" "$TMP/.life.pid.tmp"
 	S create --bundle "$TMP/life" --pid-file "$TMP/life.pid" life \
 		< /dev/null > "$TMP/life.out" 2> "$TMP/life.err"
 	check "create: exit 0" [ $? -eq 0 ]
+	check "pid file: planted symlinks not followed" \
+		[ "$(cat "$TMP/victim1")$(cat "$TMP/victim2")" = keepkeep -a \
+		! -L "$TMP/life.pid" ]
 	check "create: status created" [ "$(status life)" = created ]
 	pid=$(cat "$TMP/life.pid" 2> /dev/null)
 	check "pid file: decimal, no newline" \
