@@ -6,9 +6,11 @@
  * slave of --console-socket) and the process spec to the monitor, forwards
  * the signals it receives, and exits with the process's status.
  * The process comes from --process FILE (what engines send) or from the
- * arguments after the id, with --cwd, --env (once) and --tty.
+ * arguments after the id, with --cwd, --env (repeatable), --user UID[:GID]
+ * and --tty.
  */
 #include "shim/shim.h"
+#include "shim/ctr_serve.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -72,38 +74,78 @@ static int put(char *buf, size_t *n, const char *s, bool quote,
 	return 0;
 }
 
+/*
+ * --user: "UID" or "UID:GID", numbers only (no passwd lookup on the host
+ * for a user of the guest); the user JSON object into out.
+ */
+static int user_json(const char *v, char *out, size_t len, struct sv_err *e)
+{
+	unsigned long uid = 0, gid = 0;
+	size_t d = v ? strspn(v, "0123456789") : 0;
+	const char *g = v && v[d] == ':' ? v + d + 1 : NULL;
+	bool ok = !v || (d > 0 && d <= 10 && (!v[d] || g));
+
+	if (ok && g) {
+		size_t gd = strspn(g, "0123456789");
+
+		ok = gd > 0 && gd <= 10 && !g[gd];
+	}
+	if (v && ok) {
+		uid = strtoul(v, NULL, 10);
+		gid = g ? strtoul(g, NULL, 10) : 0;
+	}
+	if (!ok || uid > UINT32_MAX || gid > UINT32_MAX)
+		return sv_err_set(e, EINVAL, "--user %.64s: want UID or "
+				  "UID:GID (numbers)", v);
+	snprintf(out, len, "\"user\":{\"uid\":%lu,\"gid\":%lu}", uid, gid);
+	return 0;
+}
+
+/* A JSON array of strings: ,"key":["v0","v1"...] */
+static int put_array(char *json, size_t *n, const char *key,
+		     const char *const *v, int nv, struct sv_err *e)
+{
+	int ret = put(json, n, key, false, e);
+
+	for (int i = 0; ret == 0 && i < nv; i++) {
+		ret = put(json, n, i ? ",\"" : "\"", false, e);
+		if (ret == 0)
+			ret = put(json, n, v[i], true, e);
+		if (ret == 0)
+			ret = put(json, n, "\"", false, e);
+	}
+	return ret == 0 ? put(json, n, "]", false, e) : ret;
+}
+
 /* The process from the command line, as the JSON --process would hold. */
 static int process_from_args(const struct cli_args *a, struct oci_process **p,
 			     struct sv_err *e)
 {
 	_cleanup_free_ char *json = malloc(EXEC_JSON_MAX);
+	char user[64];
 	size_t n = 0;
 	int ret;
 
 	if (!json)
 		return sv_err_set(e, ENOMEM, "out of memory");
-	ret = put(json, &n, a->val[K_TTY] ? "{\"terminal\":true,\"cwd\":\"" :
-					      "{\"terminal\":false,\"cwd\":\"",
-		  false, e);
+	ret = user_json(a->val[K_USER], user, sizeof(user), e);
+	if (ret == 0)
+		ret = put(json, &n, a->val[K_TTY] ? "{\"terminal\":true,\"cwd\":\"" :
+						      "{\"terminal\":false,\"cwd\":\"",
+			  false, e);
 	if (ret == 0)
 		ret = put(json, &n, a->val[K_CWD] ? a->val[K_CWD] : "/", true, e);
 	if (ret == 0)
-		ret = put(json, &n, "\",\"env\":[", false, e);
-	if (ret == 0 && a->val[K_ENV] && (ret = put(json, &n, "\"", false, e)) == 0 &&
-	    (ret = put(json, &n, a->val[K_ENV], true, e)) == 0)
-		ret = put(json, &n, "\"", false, e);
+		ret = put(json, &n, "\",", false, e);
 	if (ret == 0)
-		ret = put(json, &n, "],\"user\":{\"uid\":0,\"gid\":0},\"args\":[",
-			  false, e);
-	for (int i = 1; ret == 0 && i < a->n_pos; i++) {
-		ret = put(json, &n, i > 1 ? ",\"" : "\"", false, e);
-		if (ret == 0)
-			ret = put(json, &n, a->pos[i], true, e);
-		if (ret == 0)
-			ret = put(json, &n, "\"", false, e);
-	}
+		ret = put(json, &n, user, false, e);
 	if (ret == 0)
-		ret = put(json, &n, "]}", false, e);
+		ret = put_array(json, &n, ",\"env\":[", a->env, (int)a->n_env, e);
+	if (ret == 0)
+		ret = put_array(json, &n, ",\"args\":[",
+				(const char *const *)a->pos + 1, a->n_pos - 1, e);
+	if (ret == 0)
+		ret = put(json, &n, "}", false, e);
 	if (ret == 0)
 		ret = oci_process_parse(json, n, 0, p, e);
 	return ret < 0 ? sv_err_wrap(e, "exec") : 0;
@@ -159,18 +201,25 @@ static int send_exec(const char *ctl, uint8_t *spec, size_t len,
 	return fd;
 }
 
+/* The monitor answers "ok N" once the agent started the process (or an
+ * error): a guest that never answers must not hold exec forever. */
+#define EXEC_START_TIMEOUT_MS 30000
+
 /* One line from the monitor ("ok N", "exit N", "err ..."), signals sent
- * on while waiting. */
+ * on while waiting; timeout_ms < 0: no deadline. */
 static int read_line(int fd, const char *ctl, unsigned int stream, char *buf,
-		     size_t cap)
+		     size_t cap, long timeout_ms)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	struct sv_err e2 = SV_ERR_INIT;
+	long deadline = serve_now_ms() + timeout_ms;
 	char req[48];
 	size_t n = 0;
 	ssize_t r;
 
 	while (n + 1 < cap && (n == 0 || buf[n - 1] != '\n')) {
+		if (timeout_ms >= 0 && serve_now_ms() >= deadline)
+			break;
 		if (pending_sig && stream) {
 			snprintf(req, sizeof(req), "sig %u %d\n", stream,
 				 (int)pending_sig);
@@ -200,7 +249,7 @@ static int proxy(const char *ctl, uint8_t *spec, size_t len,
 	fd = send_exec(ctl, spec, len, fds, e);
 	if (fd < 0)
 		return fd;
-	read_line(fd, ctl, 0, line, sizeof(line));
+	read_line(fd, ctl, 0, line, sizeof(line), EXEC_START_TIMEOUT_MS);
 	if (sscanf(line, "ok %u", &stream) != 1) {
 		close(fd);
 		line[strcspn(line, "\n")] = '\0';
@@ -213,7 +262,7 @@ static int proxy(const char *ctl, uint8_t *spec, size_t len,
 			st = 255;
 		close(report);
 	}
-	read_line(fd, ctl, stream, line, sizeof(line));
+	read_line(fd, ctl, stream, line, sizeof(line), -1);
 	close(fd);
 	if (sscanf(line, "exit %d", &st) != 1)
 		st = 255;

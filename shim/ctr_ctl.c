@@ -146,7 +146,8 @@ static bool conn_parse(struct serve *s, struct ctl_conn *k, bool eof)
 			conn_free(k, true);
 			return true;
 		}
-		if (k->have < nl + 1 + len) {
+		if (k->have < nl + 1 + len) {	/* the spec is still coming */
+			*nlp = '\n';	/* found again on the next pass */
 			if (eof)
 				conn_free(k, true);
 			return eof;

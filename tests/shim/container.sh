@@ -141,6 +141,19 @@ t_container_run() {
 	S exec w3 /bin/sh -c 'printf %s "$1"' sh "$long" < /dev/null > "$TMP/ex3.out" 2>&1
 	check "exec: an argument of 2100 quotes and a backslash arrives intact" \
 		[ "$(cat "$TMP/ex3.out")" = "$long" ]
+	# Every --env, --user as numbers, and a spec over 40 KB (it reaches
+	# the monitor in more than one read).
+	big=$(printf '%03000d' 0)
+	set -- -e A=1 -e B=2
+	for i in 01 02 03 04 05 06 07 08 09 10 11 12 13 14; do
+		set -- "$@" -e "V$i=$big"
+	done
+	S exec "$@" -u 1000:1001 w3 /bin/sh -c 'echo $A$B ${#V14} $(id -u):$(id -g)' \
+		< /dev/null > "$TMP/ex4.out" 2>&1
+	check "exec: every --env, --user 1000:1001, a 42 KB spec" \
+		[ "$(cat "$TMP/ex4.out")" = "12 3000 1000:1001" ]
+	refuse "exec --user: a name is refused (numbers only)" \
+		S exec -u nobody w3 /bin/true
 	printf '{"args":["/bin/sh","-c","echo $X; cat"],"cwd":"/tmp",' > "$TMP/p.json"
 	printf '"env":["X=from-process-json","PATH=/bin"],"user":{"uid":0,"gid":0}}' >> "$TMP/p.json"
 	echo piped | S exec --process "$TMP/p.json" w3 > "$TMP/ex2.out" 2>&1
