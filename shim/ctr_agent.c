@@ -93,11 +93,21 @@ int agent_boot(const struct monitor_args *a, struct agent_client **out,
 	return 0;
 }
 
+/* Guest bytes for a terminal: printable ASCII, the rest as '?'. */
+static void guest_text(char *dst, size_t cap, const uint8_t *src, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && i + 1 < cap; i++)
+		dst[i] = src[i] >= 0x20 && src[i] < 0x7f ? (char)src[i] : '?';
+	dst[i] = '\0';
+}
+
 static void on_frame(struct serve *s, const struct agent_msg *m)
 {
 	const struct agent_hdr *h = &m->hdr;
 	struct agent_exit ex;
-	char msg[160];
+	char msg[160], text[101];
 
 	if (h->stream != CTR_STREAM && h->stream != AGENT_CTRL_STREAM) {
 		exec_frame(&s->ex, m); /* unknown streams are ignored */
@@ -110,12 +120,10 @@ static void on_frame(struct serve *s, const struct agent_msg *m)
 		ctl_done(s, "ok\n");
 		break;
 	case AGENT_MSG_ERROR:
-		snprintf(msg, sizeof(msg),
-			 "err the guest agent refused: %.*s\n",
-			 h->len > 4 ?
-				 (int)(h->len - 4 < 100 ? h->len - 4 : 100) :
-				 0,
-			 h->len > 4 ? (const char *)m->payload + 4 : "");
+		guest_text(text, sizeof(text), m->payload + 4,
+			   h->len > 4 ? h->len - 4 : 0);
+		snprintf(msg, sizeof(msg), "err the guest agent refused: %s\n",
+			 text);
 		ctl_done(s, msg);
 		break;
 	case AGENT_MSG_STDOUT:

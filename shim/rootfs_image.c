@@ -235,6 +235,28 @@ static int sparse_copy(const char *src, const char *dst, struct sv_err *e)
 	return 0;
 }
 
+static int sync_path(const char *path, int flags, struct sv_err *e)
+{
+	int fd = open(path, flags | O_CLOEXEC), ret = 0;
+
+	if (fd < 0 || fsync(fd) < 0)
+		ret = sv_err_set(e, errno, "fsync %s: %s", path,
+				 strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/* The directory part of path, in place (path is ours to cut). */
+static const char *cache_dir_of(char *path)
+{
+	char *slash = strrchr(path, '/');
+
+	if (slash && slash != path)
+		*slash = '\0';
+	return slash ? path : ".";
+}
+
 static int ensure_cached(const char *dir, const char *cache, struct walk *w,
 			 struct sv_err *e)
 {
@@ -246,12 +268,18 @@ static int ensure_cached(const char *dir, const char *cache, struct walk *w,
 	if (asprintf(&tmp, "%s.%d.tmp", cache, (int)getpid()) < 0)
 		return sv_err_set(e, ENOMEM, "out of memory");
 	ret = run_mkfs(dir, tmp, w, e);
+	if (ret == 0)	/* on disk before it has the name later runs trust */
+		ret = sync_path(tmp, O_RDONLY, e);
 	if (ret == 0 && rename(tmp, cache) < 0)
 		ret = sv_err_set(e, errno, "rename %s: %s", cache,
 				 strerror(errno));
-	if (ret < 0)
+	if (ret < 0) {
 		unlink(tmp);
-	return ret;
+		return ret;
+	}
+	if (sync_path(cache_dir_of(tmp), O_RDONLY | O_DIRECTORY, e) < 0)
+		sv_err_clear(e);	/* the name may not last a crash: rebuilt */
+	return 0;
 }
 
 static int link_into(const char *cache, const char *state_dir, bool ro,
