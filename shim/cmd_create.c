@@ -49,6 +49,7 @@ struct create_job {
 	char **argv;
 	struct jail_plan *jail;
 	int console;
+	int rootfs_fd;	/* the rootfs directory as checked, for the image */
 	pid_t monitor;
 };
 
@@ -87,23 +88,30 @@ static int check_file(const char *what, const char *path, struct sv_err *e)
 	return 0;
 }
 
-/* A rootfs directory named below the bundle (root.path relative) must
- * not lead out of it through a symlink: its tree becomes the disk. */
+/*
+ * A rootfs directory named below the bundle (root.path relative) must
+ * not lead out of it through a symlink: its tree becomes the disk. The
+ * directory is opened once here and the image is built from that fd, so
+ * a rename or symlink swap after the check changes nothing.
+ */
 static int check_beneath(struct create_job *j, struct sv_err *e)
 {
 	const char *r = j->plan->rootfs;
 	int fd;
 
-	if (!j->plan->rootfs_is_dir || !bundle_contains(j->bundle, r))
+	if (!j->plan->rootfs_is_dir)
 		return 0;
-	fd = bundle_open_beneath(j->bundle, r, O_PATH | O_DIRECTORY);
+	if (bundle_contains(j->bundle, r))
+		fd = bundle_open_beneath(j->bundle, r, O_RDONLY | O_DIRECTORY);
+	else if ((fd = open(r, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		fd = -errno;
 	if (fd == -EXDEV || fd == -ELOOP)
 		return sv_err_set(e, EXDEV, "rootfs %.200s: resolves outside "
 				  "the bundle %.200s (symlink)", r, j->bundle);
 	if (fd < 0)
 		return sv_err_set(e, -fd, "rootfs %.200s: %s", r,
 				  strerror(-fd));
-	close(fd);
+	j->rootfs_fd = fd;
 	return 0;
 }
 
@@ -249,8 +257,8 @@ static int prepare(struct create_job *j, struct sv_err *e)
 	if (ret == 0 && j->plan->rootfs_is_dir) {
 		if (asprintf(&cache, "%s/.images", j->g->root) < 0)
 			return sv_err_set(e, ENOMEM, "out of memory");
-		ret = rootfs_image_get(j->plan->rootfs, cache, j->c->dir,
-				       j->plan->readonly, &j->disk,
+		ret = rootfs_image_get(j->rootfs_fd, j->plan->rootfs, cache,
+				       j->c->dir, j->plan->readonly, &j->disk,
 				       j->c->info.image_hash, e);
 	}
 	if (ret == 0)
@@ -366,6 +374,8 @@ static void job_fini(struct create_job *j)
 		jail_plan_destroy(j->jail);
 	if (j->console >= 0)
 		close(j->console);
+	if (j->rootfs_fd >= 0)
+		close(j->rootfs_fd);
 	oci_argv_free(j->argv);
 	free(j->disk);
 	ctr_close(j->c);
@@ -377,7 +387,8 @@ static void job_fini(struct create_job *j)
 int shim_create(const struct shim_ctx *g, const struct cli_args *a,
 		pid_t *monitor, struct sv_err *e)
 {
-	struct create_job j = { .g = g, .a = a, .console = -1 };
+	struct create_job j = { .g = g, .a = a, .console = -1,
+				.rootfs_fd = -1 };
 	const char *id = NULL;
 	int ret;
 

@@ -3,7 +3,11 @@
  * Container bundles: the rootfs directory reaches the guest as an ext4
  * image made by `mkfs.ext4 -d`. Images are cached by content: the key is
  * the SHA-256 of the tree (names in sorted order, type, mode, owner, size,
- * device numbers, symlink targets and file bytes; not timestamps). A
+ * device numbers, extended attributes, symlink targets and file bytes; not
+ * timestamps). The tree is read through one directory fd (opened beneath
+ * the bundle by create), mkfs reads that same directory, and the tree is
+ * hashed again after mkfs: a tree changed meanwhile is refused, so a cache
+ * entry always holds what its name says. A
  * container links the cache entry into its state dir (readonly root) or
  * gets a sparse private copy plus a rootfs.base link; the hard-link count
  * is the reference count, so the last delete removes the cache entry.
@@ -14,11 +18,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -35,21 +41,60 @@ struct walk {
 	struct sv_err *e;
 };
 
+/* O_NONBLOCK: a file swapped for a FIFO after the stat must not block. */
 static int hash_file(struct walk *w, int dfd, const char *name)
 {
-	_cleanup_close_ int fd =
-		openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	_cleanup_close_ int fd = openat(
+		dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	char buf[65536];
+	struct stat st;
 	ssize_t n;
 
 	if (fd < 0)
 		return sv_err_set(w->e, errno, "rootfs: open %s: %s", name,
 				  strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return sv_err_set(w->e, EAGAIN, "rootfs: %s changed while "
+				  "being read", name);
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		EVP_DigestUpdate(w->h, buf, (size_t)n);
 	if (n < 0)
 		return sv_err_set(w->e, errno, "rootfs: read %s: %s", name,
 				  strerror(errno));
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Extended attributes (mkfs -d copies them: capabilities, ACLs), sorted. */
+static int hash_xattrs(struct walk *w, int dfd, const char *name)
+{
+	char path[64 + NAME_MAX], names[65536], val[65536], *v[512];
+	ssize_t len = 0, n;
+	unsigned int nv = 0;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dfd, name);
+	len = llistxattr(path, names, sizeof(names));
+	if (len < 0 && (errno == ENOTSUP || errno == ENODATA))
+		return 0;
+	if (len < 0)
+		return sv_err_set(w->e, errno, "rootfs: xattrs of %s: %s",
+				  name, strerror(errno));
+	for (char *p = names; p < names + len && nv < 512; p += strlen(p) + 1)
+		v[nv++] = p;
+	qsort(v, nv, sizeof(v[0]), cmp_str);
+	for (unsigned int i = 0; i < nv; i++) {
+		n = lgetxattr(path, v[i], val, sizeof(val));
+		if (n < 0)
+			return sv_err_set(w->e, errno, "rootfs: xattr %s of %s:"
+					  " %s", v[i], name, strerror(errno));
+		EVP_DigestUpdate(w->h, v[i], strlen(v[i]) + 1);
+		EVP_DigestUpdate(w->h, &n, sizeof(n));
+		EVP_DigestUpdate(w->h, val, (size_t)n);
+	}
 	return 0;
 }
 
@@ -73,6 +118,8 @@ static int hash_entry(struct walk *w, int dfd, const char *rel,
 	EVP_DigestUpdate(w->h, line, (size_t)SV_MIN(len, (int)sizeof(line)));
 	w->entries++;
 	w->bytes += (uint64_t)st.st_blocks * 512;
+	if (hash_xattrs(w, dfd, name) < 0)
+		return -w->e->code;
 	if (S_ISREG(st.st_mode))
 		return hash_file(w, dfd, name);
 	if (S_ISLNK(st.st_mode)) {
@@ -118,16 +165,13 @@ static int hash_tree(struct walk *w, int dfd, const char *rel, int depth)
 	return ret;
 }
 
-static int tree_walk(const char *dir, char hash[72], struct walk *w)
+static int tree_walk(int fd, char hash[72], struct walk *w)
 {
-	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0, i;
 	int ret;
 
-	if (fd < 0)
-		return sv_err_set(w->e, errno, "rootfs %s: %s", dir,
-				  strerror(errno));
+	w->bytes = w->entries = 0;
 	w->h = EVP_MD_CTX_new();
 	if (!w->h || !EVP_DigestInit_ex(w->h, EVP_sha256(), NULL)) {
 		EVP_MD_CTX_free(w->h);
@@ -144,15 +188,20 @@ static int tree_walk(const char *dir, char hash[72], struct walk *w)
 
 int rootfs_tree_hash(const char *dir, char hash[72], struct sv_err *e)
 {
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct walk w = { .e = e };
 
-	return tree_walk(dir, hash, &w);
+	if (fd < 0)
+		return sv_err_set(e, errno, "rootfs %s: %s", dir,
+				  strerror(errno));
+	return tree_walk(fd, hash, &w);
 }
 
-static SV_NORETURN void mkfs_child(const char *dir, const char *img,
+static SV_NORETURN void mkfs_child(int dirfd, const char *img,
 				   const char *size, const char *inodes,
 				   const char *errlog)
 {
+	char dir[32];
 	static const char *const bins[] = { "/usr/sbin/mkfs.ext4",
 					    "/sbin/mkfs.ext4", "mkfs.ext4" };
 	int fd = open(errlog, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -162,6 +211,8 @@ static SV_NORETURN void mkfs_child(const char *dir, const char *img,
 		dup2(fd, 1);
 		dup2(fd, 2);
 	}
+	snprintf(dir, sizeof(dir), "/proc/self/fd/%d", dirfd);
+	fcntl(dirfd, F_SETFD, 0);	/* the checked directory, not a path */
 	for (i = 0; i < ARRAY_SIZE(bins); i++)
 		execlp(bins[i], "mkfs.ext4", "-q", "-F", "-t", "ext4", "-b",
 		       "4096", "-N", inodes, "-E", "root_owner=0:0", "-L",
@@ -170,8 +221,8 @@ static SV_NORETURN void mkfs_child(const char *dir, const char *img,
 	_exit(127);
 }
 
-static int run_mkfs(const char *dir, const char *img, const struct walk *w,
-		    struct sv_err *e)
+static int run_mkfs(int dirfd, const char *dir, const char *img,
+		    const struct walk *w, struct sv_err *e)
 {
 	char size[32], inodes[32], errlog[4200], msg[200] = "";
 	uint64_t bytes = w->bytes + w->bytes / 4 + w->entries * 4096 + 64 * MIB;
@@ -184,7 +235,7 @@ static int run_mkfs(const char *dir, const char *img, const struct walk *w,
 	snprintf(errlog, sizeof(errlog), "%s.log", img);
 	pid = fork();
 	if (pid == 0)
-		mkfs_child(dir, img, size, inodes, errlog);
+		mkfs_child(dirfd, img, size, inodes, errlog);
 	if (pid < 0 || waitpid(pid, &st, 0) < 0)
 		return sv_err_set(e, errno, "mkfs.ext4: %s", strerror(errno));
 	fd = open(errlog, O_RDONLY | O_CLOEXEC);
@@ -257,8 +308,23 @@ static const char *cache_dir_of(char *path)
 	return slash ? path : ".";
 }
 
-static int ensure_cached(const char *dir, const char *cache, struct walk *w,
-			 struct sv_err *e)
+/* The tree as hashed before mkfs is what mkfs read (else EAGAIN). */
+static int same_tree(int dirfd, const char *dir, const char *hash,
+		     struct sv_err *e)
+{
+	struct walk w = { .e = e };
+	char again[72] = "";
+
+	if (tree_walk(dirfd, again, &w) < 0)
+		return -e->code;
+	if (strcmp(hash, again))
+		return sv_err_set(e, EAGAIN, "rootfs %s changed while its "
+				  "image was built", dir);
+	return 0;
+}
+
+static int ensure_cached(int dirfd, const char *dir, const char *hash,
+			 const char *cache, struct walk *w, struct sv_err *e)
 {
 	_cleanup_free_ char *tmp = NULL;
 	int ret;
@@ -267,7 +333,9 @@ static int ensure_cached(const char *dir, const char *cache, struct walk *w,
 		return 0;
 	if (asprintf(&tmp, "%s.%d.tmp", cache, (int)getpid()) < 0)
 		return sv_err_set(e, ENOMEM, "out of memory");
-	ret = run_mkfs(dir, tmp, w, e);
+	ret = run_mkfs(dirfd, dir, tmp, w, e);
+	if (ret == 0)
+		ret = same_tree(dirfd, dir, hash, e);
 	if (ret == 0)	/* on disk before it has the name later runs trust */
 		ret = sync_path(tmp, O_RDONLY, e);
 	if (ret == 0 && rename(tmp, cache) < 0)
@@ -300,7 +368,7 @@ static int link_into(const char *cache, const char *state_dir, bool ro,
 	return ret;
 }
 
-int rootfs_image_get(const char *dir, const char *cache_dir,
+int rootfs_image_get(int dirfd, const char *dir, const char *cache_dir,
 		     const char *state_dir, bool readonly, char **path,
 		     char hash[72], struct sv_err *e)
 {
@@ -308,7 +376,7 @@ int rootfs_image_get(const char *dir, const char *cache_dir,
 	struct walk w = { .e = e };
 	int ret, tries;
 
-	ret = tree_walk(dir, hash, &w);
+	ret = tree_walk(dirfd, hash, &w);
 	if (ret < 0)
 		return ret;
 	if (mkdir(cache_dir, 0700) < 0 && errno != EEXIST)
@@ -317,7 +385,7 @@ int rootfs_image_get(const char *dir, const char *cache_dir,
 	if (asprintf(&cache, "%s/%s.ext4", cache_dir, hash) < 0)
 		return sv_err_set(e, ENOMEM, "out of memory");
 	for (tries = 0; tries < 3; tries++) {
-		ret = ensure_cached(dir, cache, &w, e);
+		ret = ensure_cached(dirfd, dir, hash, cache, &w, e);
 		if (ret == 0)
 			ret = link_into(cache, state_dir, readonly, path, e);
 		if (ret != -ENOENT)

@@ -194,10 +194,11 @@ int console_create(const char *sock_path, int *slave,
 /*
  * The ext4 image of a rootfs directory, built with `mkfs.ext4 -d` into
  * cache_dir/<sha256 of the tree>.ext4 and reused for identical trees.
+ * dirfd is the directory (dir names it in messages).
  * state_dir/rootfs.ext4 is a hard link to it (readonly) or a private copy
  * (read-write, with a rootfs.base link keeping the cache entry alive).
  */
-int rootfs_image_get(const char *dir, const char *cache_dir,
+int rootfs_image_get(int dirfd, const char *dir, const char *cache_dir,
 		     const char *state_dir, bool readonly, char **path,
 		     char hash[72], struct sv_err *e) SV_MUST_CHECK;
 /* Content hash of a tree (hex SHA-256); tests use it directly. */

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -138,6 +139,18 @@ static void test_tree_hash(void **state)
 	assert_int_equal(chmod(sub, 0700), 0);
 	assert_int_equal(rootfs_tree_hash(dir, h2, &e), 0);
 	assert_string_not_equal(h1, h2);
+	assert_int_equal(chmod(sub, 0755), 0);
+	/* mkfs -d copies extended attributes (file capabilities, ACLs) */
+	snprintf(sub, sizeof(sub), "%s/etc/hostname", dir);
+	if (setxattr(sub, "user.sv", "1", 1, 0) == 0) {
+		assert_int_equal(rootfs_tree_hash(dir, h2, &e), 0);
+		assert_string_not_equal(h1, h2);
+		assert_int_equal(removexattr(sub, "user.sv"), 0);
+		assert_int_equal(rootfs_tree_hash(dir, h2, &e), 0);
+		assert_string_equal(h1, h2);
+	} else {
+		assert_int_equal(errno, ENOTSUP); /* tmpfs without user.* */
+	}
 	assert_int_equal(rootfs_tree_hash("/nonexistent/x", h2, &e), -ENOENT);
 }
 
