@@ -45,10 +45,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-mkdir -p "$T/bin" "$T/rr" "$T/sr" || exit 1
-make_rootfs "$T/rootfs" || { fail "busybox rootfs"; exit 1; }
-DISK=$T/disk.img
-truncate -s 1M "$DISK"
+engine_tree || { fail "temp tree and busybox rootfs under $T"; exit 1; }
 make_wrapper "$T/bin/stratovirt-shim" "$SHIM" "$T/shim-calls.log"
 pm_setup || { fail "podman: image import"; exit 1; }
 IMG=localhost/svbb:latest

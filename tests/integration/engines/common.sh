@@ -30,6 +30,15 @@ make_rootfs() {
 	echo 'root:x:0:' >"$d/etc/group"
 }
 
+# engine_tree: under $T the runtimes' roots, the busybox rootfs and the
+# 1 MiB disk of the vm bundles ($DISK).
+engine_tree() {
+	mkdir -p "$T/bin" "$T/rr" "$T/sr" || return 1
+	make_rootfs "$T/rootfs" || return 1
+	DISK=$T/disk.img
+	truncate -s 1M "$DISK"
+}
+
 # make_wrapper OUT REAL LOG: OUT execs REAL with the VMM selected and logs
 # every argv to LOG. Its basename is what podman calls the runtime.
 make_wrapper() {
