@@ -76,6 +76,9 @@ void oci_plan_defaults_fini(struct oci_plan_defaults *d)
 	free(d->firmware_code);
 	free(d->firmware_vars);
 	free(d->vmm);
+	for (size_t i = 0; i < d->n_annotation_paths; i++)
+		free(d->annotation_paths[i]);
+	free(d->annotation_paths);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -83,7 +86,8 @@ void oci_plan_defaults_fini(struct oci_plan_defaults *d)
 struct cfg_file {
 	char *kernel, *initrd, *kernel_params, *machine;
 	char *firmware_code, *firmware_vars, *vmm;
-	bool has_vcpus, has_memory_mib;
+	struct oci_strlist annotation_paths;
+	bool has_vcpus, has_memory_mib, has_annotation_paths;
 	uint32_t vcpus, memory_mib;
 };
 
@@ -98,6 +102,8 @@ static const struct field cfg_fields[] = {
 	FIELD_OPT(struct cfg_file, "vcpus", oci_p_u32, vcpus, has_vcpus),
 	FIELD_OPT(struct cfg_file, "memory_mib", oci_p_u32, memory_mib,
 		  has_memory_mib),
+	FIELD_OPT(struct cfg_file, "annotation_paths", oci_p_pathlist,
+		  annotation_paths, has_annotation_paths),
 };
 
 static void cfg_file_fini(struct cfg_file *f)
@@ -109,6 +115,7 @@ static void cfg_file_fini(struct cfg_file *f)
 	free(f->firmware_code);
 	free(f->firmware_vars);
 	free(f->vmm);
+	oci_strlist_free(&f->annotation_paths);
 }
 
 static int cfg_check_path(const char *key, const char *v, struct sv_err *e)
@@ -132,6 +139,10 @@ static int cfg_check(const struct cfg_file *f, struct sv_err *e)
 	    (ret = cfg_check_path("firmware_vars", f->firmware_vars, e)) < 0 ||
 	    (ret = cfg_check_path("vmm", f->vmm, e)) < 0)
 		return ret;
+	for (size_t i = 0; i < f->annotation_paths.len; i++)
+		if ((ret = cfg_check_path("annotation_paths",
+					  f->annotation_paths.items[i], e)) < 0)
+			return ret;
 	if (f->kernel_params && !oci_params_ok(f->kernel_params))
 		return sv_err_set(
 			e, EINVAL,
@@ -177,6 +188,12 @@ static void cfg_merge(struct oci_plan_defaults *d, struct cfg_file *f)
 		d->vcpus = f->vcpus;
 	if (f->has_memory_mib)
 		d->memory_mib = f->memory_mib;
+	if (f->has_annotation_paths) {
+		d->annotation_paths = TAKE_PTR(f->annotation_paths.items);
+		d->n_annotation_paths = f->annotation_paths.len;
+		f->annotation_paths.len = 0;
+		d->restrict_annotation_paths = true;
+	}
 }
 
 int oci_plan_defaults_load(struct oci_plan_defaults *d, const char *path,

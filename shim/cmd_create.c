@@ -115,6 +115,52 @@ static int check_beneath(struct create_job *j, struct sv_err *e)
 	return 0;
 }
 
+/* path is dir or below it (both canonical). */
+static bool path_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (n == 1 && dir[0] == '/')
+		return true;
+	return !strncmp(path, dir, n) && (path[n] == '/' || path[n] == '\0');
+}
+
+/*
+ * With "annotation_paths" in the config, a path annotation must resolve
+ * into the bundle or below one of those prefixes: annotations may come
+ * from less trusted hands than the engine (pod specs through CRI).
+ */
+static int check_annotation_paths(const struct create_job *j,
+				  const struct oci_plan_defaults *d,
+				  struct sv_err *e)
+{
+	static const char *const keys[] = { OCI_ANNO_KERNEL, OCI_ANNO_INITRD,
+					     OCI_ANNO_ROOTFS_IMAGE,
+					     OCI_ANNO_FW_CODE, OCI_ANNO_FW_VARS };
+	char real[PATH_MAX], pre[PATH_MAX];
+
+	for (size_t k = 0; d->restrict_annotation_paths && k < ARRAY_SIZE(keys);
+	     k++) {
+		const char *v = oci_spec_annotation(j->spec, keys[k]);
+		bool ok;
+
+		if (!v || !strcmp(v, "none"))
+			continue;
+		if (!realpath(v, real))
+			return sv_err_set(e, errno, "annotation %s=%.200s: %s",
+					  keys[k], v, strerror(errno));
+		ok = path_under(real, j->bundle);
+		for (size_t i = 0; !ok && i < d->n_annotation_paths; i++)
+			ok = realpath(d->annotation_paths[i], pre) &&
+			     path_under(real, pre);
+		if (!ok)
+			return sv_err_set(e, EPERM, "annotation %s=%.200s: "
+					  "outside the bundle and the config's "
+					  "annotation_paths", keys[k], v);
+	}
+	return 0;
+}
+
 static int plan(struct create_job *j, struct sv_err *e)
 {
 	const char *cfg = getenv("STRATOVIRT_SHIM_CONFIG");
@@ -124,6 +170,8 @@ static int plan(struct create_job *j, struct sv_err *e)
 	if (oci_plan_defaults_init(&d) < 0)
 		return sv_err_set(e, ENOMEM, "out of memory");
 	ret = oci_plan_defaults_load(&d, cfg ? cfg : OCI_PLAN_CONFIG_FILE, e);
+	if (ret == 0)
+		ret = check_annotation_paths(j, &d, e);
 	if (ret == 0)
 		ret = oci_plan_create(j->spec, j->bundle, &d, &j->plan, e);
 	if (ret == 0)

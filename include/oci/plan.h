@@ -8,6 +8,7 @@
 #define SV_OCI_PLAN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "sv/compiler.h"
 
@@ -47,6 +48,14 @@ struct oci_plan_defaults {
 	char *firmware_code;
 	char *firmware_vars;
 	char *vmm; /* VMM binary; NULL: `stratovirt` beside the shim, $PATH */
+	/*
+	 * "annotation_paths": when set, a path annotation (kernel, initrd,
+	 * rootfs_image, firmware.*) must lie in the bundle or below one of
+	 * these (checked by the shim on canonical paths); unset, any path.
+	 */
+	char **annotation_paths;
+	size_t n_annotation_paths;
+	bool restrict_annotation_paths;
 };
 
 struct vm_plan {

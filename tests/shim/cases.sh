@@ -145,6 +145,29 @@ EOF
 		STRATOVIRT_SHIM_VMM STRATOVIRT_SHIM_CONFIG="$TMP/cfg-vmm.json" \
 		"$SHIM" --root "$ROOT" create -b "$TMP/cfgvmm" cfgvmm2
 	check "create: refused config vmm leaves nothing" root_empty
+	# "annotation_paths": path annotations must resolve into the bundle
+	# or below a listed prefix (symlinks resolved).
+	printf '{"vmm":"%s","annotation_paths":["%s"]}\n' "$EMU" "$TMP" \
+		> "$TMP/cfg-ap.json"
+	refuse "create: kernel annotation outside annotation_paths" env \
+		STRATOVIRT_SHIM_CONFIG="$TMP/cfg-ap.json" \
+		"$SHIM" --root "$ROOT" create -b "$TMP/cfgvmm" ap1
+	grep -q "annotation org.stratovirt.kernel=.*outside the bundle" \
+		"$TMP/refuse.err"
+	check "create: the refusal names the annotation" [ $? -eq 0 ]
+	check "create: refused annotation path leaves nothing" root_empty
+	ln -sf "$(realpath "$KERNEL")" "$TMP/klink"
+	bundle aplink "svtest=hello"
+	sed -i "s|\"$KERNEL\"|\"$TMP/klink\"|" "$TMP/aplink/config.json"
+	refuse "create: a symlink under annotation_paths to a file outside" \
+		env STRATOVIRT_SHIM_CONFIG="$TMP/cfg-ap.json" \
+		"$SHIM" --root "$ROOT" create -b "$TMP/aplink" ap2
+	printf '{"vmm":"%s","annotation_paths":["%s","%s"]}\n' "$EMU" "$TMP" \
+		"$(dirname "$(realpath "$KERNEL")")" > "$TMP/cfg-ap.json"
+	env STRATOVIRT_SHIM_CONFIG="$TMP/cfg-ap.json" "$SHIM" --root "$ROOT" \
+		run -b "$TMP/cfgvmm" ap3 < /dev/null > "$TMP/ap3.out" 2>&1
+	check "run: every path annotation under annotation_paths" \
+		grep -q "TEST: PASS" "$TMP/ap3.out"
 }
 
 t_reaper() {

@@ -430,6 +430,15 @@ static void test_defaults_file(void **state)
 	assert_non_null(
 		strstr(e.msg, "initrd: \"relative\" is not an absolute"));
 	assert_string_equal(d.kernel, "/opt/k");
+	assert_false(d.restrict_annotation_paths);
+	write_file(path, "{\"annotation_paths\":[\"/srv/vm\",\"/opt/k\"]}");
+	assert_int_equal(oci_plan_defaults_load(&d, path, &e), 0);
+	assert_true(d.restrict_annotation_paths);
+	assert_int_equal(d.n_annotation_paths, 2);
+	assert_string_equal(d.annotation_paths[1], "/opt/k");
+	write_file(path, "{\"annotation_paths\":[\"srv\"]}");
+	assert_int_equal(oci_plan_defaults_load(&d, path, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "annotation_paths"));
 	unlink(path);
 	oci_plan_defaults_fini(&d);
 }
