@@ -400,6 +400,72 @@ static void test_add_port_errors(void **state)
 	assert_int_equal(virtio_console_add_port(f->dev, &a), -ERANGE);
 }
 
+/* One tx buffer of len bytes at RAM offset off, filled with a pattern. */
+static uint64_t post_big(struct fx *f, unsigned int q, uint64_t off,
+			 uint32_t len)
+{
+	struct ring *r = &f->r[q];
+	uint16_t d = r->next_desc++ % QSZ, slot = r->avail_idx % QSZ;
+	uint8_t *b = h_ptr(&f->h, off);
+
+	for (uint32_t i = 0; i < len; i++)
+		b[i] = (uint8_t)(i * 13 + i / 4096);
+	h_desc_at(h_ptr(&f->h, rd(r)), d, h_gpa(off), len, 0, 0);
+	memcpy(h_ptr(&f->h, ra(r) + 4 + 2 * slot), &d, 2);
+	r->avail_idx++;
+	memcpy(h_ptr(&f->h, ra(r) + 2), &r->avail_idx, 2);
+	h_w32(&f->h, VIRTIO_MMIO_QUEUE_NOTIFY, q);
+	return h_gpa(off);
+}
+
+/*
+ * Guest output larger than the socket takes while the host reads nothing:
+ * the notify returns at once (no thread blocks on the host), the request
+ * stays with the device until the host has read every byte, in order.
+ */
+static void test_tx_waits_for_host(void **state)
+{
+	struct fx *f = *state;
+	const uint32_t n = 0x90000;	/* 576 KiB: more than a socket buffer */
+	uint8_t *got = malloc(n);
+	uint32_t have = 0, len;
+	uint64_t gpa;
+	ssize_t r;
+
+	assert_non_null(got);
+	handshake(f);
+	post_big(f, vcon_txq(1), 0x60000, n);
+	usleep(100000);
+	assert_int_equal(used(f, vcon_txq(1), &gpa, &len), 0);
+	for (int spins = 0; have < n && spins < 5000; spins++) {
+		r = recv(f->client, got + have, n - have, MSG_DONTWAIT);
+		if (r > 0)
+			have += (uint32_t)r;
+		else
+			usleep(1000);
+	}
+	assert_int_equal(have, n);
+	assert_int_equal(wait_used(f, vcon_txq(1), &gpa, &len), 1);
+	assert_memory_equal(got, h_ptr(&f->h, 0x60000), n);
+	free(got);
+}
+
+/* The host leaves while a request waits for room: it is dropped, returned. */
+static void test_tx_held_then_host_leaves(void **state)
+{
+	struct fx *f = *state;
+	uint64_t gpa;
+	uint32_t len;
+
+	handshake(f);
+	post_big(f, vcon_txq(1), 0x60000, 0x90000);
+	usleep(100000);
+	assert_int_equal(used(f, vcon_txq(1), &gpa, &len), 0);
+	close(f->client);
+	f->client = -1;
+	assert_int_equal(wait_used(f, vcon_txq(1), &gpa, &len), 1);
+}
+
 /*
  * Linux fills the control rx queue before it sends PORT_READY; the answer
  * to PORT_READY pops an rx buffer while the tx message is being handled.
@@ -441,6 +507,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_ctrl_tx_head_after_rx_pop,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_waits_for_host, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tx_held_then_host_leaves,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_features_and_config,
 						setup, teardown),

@@ -2,9 +2,11 @@
 #include "vmm/backends/chardev.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <pthread.h>
+#include <poll.h>
 #include <pty.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -37,6 +39,9 @@ struct chardev {
 	chardev_conn_fn conn;	/* socket client came or went */
 	void *conn_opaque;
 	bool input_paused;	/* back-pressure from the device */
+	chardev_writable_fn writable;	/* armed: called once out_fd drains */
+	void *writable_opaque;
+	bool out_polled;	/* out_fd != in_fd is in the loop for EPOLLOUT */
 };
 
 /*
@@ -68,6 +73,118 @@ static void write_fd(int fd, const uint8_t *buf, size_t len)
 	}
 }
 
+/* in_fd's events: input unless paused, output while a writer waits. */
+static uint32_t in_events(const struct chardev *c)
+{
+	return (c->input_paused ? 0 : EPOLLIN) |
+	       (c->writable && c->out_fd == c->in_fd ? EPOLLOUT : 0);
+}
+
+/* Event loop: the output drained; the armed writer is called once. */
+static void fire_writable(struct chardev *c)
+{
+	chardev_writable_fn fn;
+	void *opaque;
+
+	pthread_mutex_lock(&c->out_lock);
+	fn = c->writable;
+	opaque = c->writable_opaque;
+	c->writable = NULL;
+	if (c->out_polled) {
+		eventloop_del(c->loop, c->out_fd);
+		c->out_polled = false;
+	} else if (c->in_fd >= 0 &&
+		   eventloop_mod(c->loop, c->in_fd, in_events(c)) < 0) {
+		log_warn_ratelimited("chardev: cannot stop output polling");
+	}
+	pthread_mutex_unlock(&c->out_lock);
+	if (fn)
+		fn(opaque);
+}
+
+static void on_output(void *opaque, uint32_t events)
+{
+	(void)events;
+	fire_writable(opaque);
+}
+
+/*
+ * One chunk without blocking: 0 when the fd cannot take bytes now. Sockets
+ * and the pty are non-blocking; stdout may be a blocking pipe or tty that
+ * is shared with others, so it gets poll() and at most PIPE_BUF bytes (a
+ * pipe that polls writable takes that much whole).
+ */
+static ssize_t write_some(const struct chardev *c, const void *p, size_t n)
+{
+	struct pollfd pfd = { .fd = c->out_fd, .events = POLLOUT };
+	ssize_t w;
+
+	if (c->kind == CHARDEV_STDIO) {
+		if (poll(&pfd, 1, 0) == 0)
+			return 0;
+		n = SV_MIN(n, (size_t)PIPE_BUF);
+	}
+	if (c->kind == CHARDEV_UNIX || c->kind == CHARDEV_TCP)
+		w = send(c->out_fd, p, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	else
+		w = write(c->out_fd, p, n);
+	if (w < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	return w < 0 ? -errno : w;
+}
+
+ssize_t chardev_write_nb(struct chardev *c, const struct iovec *iov,
+			 unsigned int n, size_t skip)
+{
+	size_t done = 0;
+	ssize_t w = 0;
+
+	pthread_mutex_lock(&c->out_lock);
+	if (c->out_fd < 0)
+		w = -EPIPE;
+	for (unsigned int i = 0; w >= 0 && i < n; i++) {
+		const uint8_t *b = iov[i].iov_base;
+		size_t len = iov[i].iov_len, off = 0;
+
+		if (skip >= len) {
+			skip -= len;
+			continue;
+		}
+		off = skip;
+		skip = 0;
+		while (off < len && (w = write_some(c, b + off, len - off)) > 0) {
+			off += (size_t)w;
+			done += (size_t)w;
+		}
+		if (off < len)
+			break;	/* full (w == 0) or gone (w < 0) */
+	}
+	pthread_mutex_unlock(&c->out_lock);
+	return w < 0 && !done ? w : (ssize_t)done;
+}
+
+void chardev_when_writable(struct chardev *c, chardev_writable_fn fn,
+			   void *opaque)
+{
+	pthread_mutex_lock(&c->out_lock);
+	c->writable = fn;
+	c->writable_opaque = opaque;
+	if (c->out_fd >= 0 && c->loop && c->out_fd == c->in_fd) {
+		if (eventloop_mod(c->loop, c->in_fd, in_events(c)) < 0)
+			log_warn_ratelimited("chardev: cannot poll output");
+	} else if (c->out_fd >= 0 && c->loop && fn && !c->out_polled) {
+		c->out_polled = eventloop_add(c->loop, c->out_fd, EPOLLOUT,
+					      on_output, c) == 0;
+		if (!c->out_polled)
+			log_warn_ratelimited("chardev: output not pollable; "
+					     "held output waits for the guest");
+	} else if (!fn && c->out_polled) {
+		eventloop_del(c->loop, c->out_fd);
+		c->out_polled = false;
+	}
+	pthread_mutex_unlock(&c->out_lock);
+}
+
 void chardev_write(struct chardev *c, const void *buf, size_t len)
 {
 	pthread_mutex_lock(&c->out_lock);
@@ -76,8 +193,10 @@ void chardev_write(struct chardev *c, const void *buf, size_t len)
 	pthread_mutex_unlock(&c->out_lock);
 }
 
+/* The client left: a writer waiting for room is told (it gets -EPIPE). */
 static void drop_client(struct chardev *c)
 {
+	chardev_writable_fn fn;
 	bool had;
 
 	pthread_mutex_lock(&c->out_lock);
@@ -87,7 +206,11 @@ static void drop_client(struct chardev *c)
 		close(c->in_fd);
 	}
 	c->in_fd = c->out_fd = -1;
+	fn = c->writable;
+	c->writable = NULL;
 	pthread_mutex_unlock(&c->out_lock);
+	if (fn)
+		fn(c->writable_opaque);
 	if (had && c->conn)
 		c->conn(c->conn_opaque, false);
 }
@@ -96,7 +219,13 @@ static void on_input(void *opaque, uint32_t events)
 {
 	struct chardev *c = opaque;
 	uint8_t buf[256];
-	ssize_t n = read(c->in_fd, buf, sizeof(buf));
+	ssize_t n;
+
+	if (events & EPOLLOUT)
+		fire_writable(c);
+	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		return;
+	n = read(c->in_fd, buf, sizeof(buf));
 
 	if (n > 0) {
 		if (c->input)
@@ -126,8 +255,7 @@ static void on_accept(void *opaque, uint32_t events)
 		drop_client(c);	/* a new client replaces the old one */
 	pthread_mutex_lock(&c->out_lock);
 	c->in_fd = c->out_fd = fd;
-	if (eventloop_add(c->loop, fd, c->input_paused ? 0 : EPOLLIN, on_input,
-			  c) < 0) {
+	if (eventloop_add(c->loop, fd, in_events(c), on_input, c) < 0) {
 		close(fd);
 		c->in_fd = c->out_fd = -1;
 		pthread_mutex_unlock(&c->out_lock);
@@ -323,7 +451,7 @@ void chardev_pause_input(struct chardev *c, bool pause)
 	if (c->input_paused != pause) {
 		c->input_paused = pause;
 		if (c->in_fd >= 0 && c->loop &&
-		    eventloop_mod(c->loop, c->in_fd, pause ? 0 : EPOLLIN) < 0)
+		    eventloop_mod(c->loop, c->in_fd, in_events(c)) < 0)
 			log_warn_ratelimited("chardev: cannot %s input",
 					     pause ? "pause" : "resume");
 	}
@@ -339,6 +467,8 @@ void chardev_destroy(struct chardev *c)
 {
 	if (!c)
 		return;
+	if (c->out_polled)
+		eventloop_del(c->loop, c->out_fd);
 	if (c->in_fd >= 0 && c->loop)
 		eventloop_del(c->loop, c->in_fd);
 	if (c->raw_tty)

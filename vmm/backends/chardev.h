@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include "sv/compiler.h"
 
@@ -28,8 +29,24 @@ int chardev_create(const struct chardev_cfg *cfg, struct eventloop *loop,
 		   struct chardev **out) SV_MUST_CHECK;
 void chardev_destroy(struct chardev *c);
 void chardev_set_input(struct chardev *c, chardev_input_fn fn, void *opaque);
-/* Write all of buf if a peer is there; drops output without a peer. */
+/*
+ * Write all of buf if a peer is there; drops output without a peer. A
+ * reader that stalls holds the caller (a vCPU thread: the 8250 has no
+ * flow control) until the VMM kicks that thread (util/kick.h).
+ */
 void chardev_write(struct chardev *c, const void *buf, size_t len);
+/*
+ * Without blocking: write what the output takes now of the bytes of iov
+ * after the first skip. Returns the bytes written (0: full, try again
+ * once writable), or -EPIPE when there is no peer (drop the output).
+ */
+ssize_t chardev_write_nb(struct chardev *c, const struct iovec *iov,
+			 unsigned int n, size_t skip);
+typedef void (*chardev_writable_fn)(void *opaque);
+/* fn(opaque) once, on the event loop, when the output can take bytes
+ * again; fn NULL cancels. */
+void chardev_when_writable(struct chardev *c, chardev_writable_fn fn,
+			   void *opaque);
 void chardev_set_conn(struct chardev *c, chardev_conn_fn fn, void *opaque);
 /* Output has somewhere to go (a socket has a client; always for files). */
 bool chardev_connected(struct chardev *c);

@@ -48,6 +48,7 @@ struct vcon_port {
 	uint8_t *fifo;		/* host -> guest, ring of VCON_FIFO_SIZE */
 	size_t head, len;
 	bool paused;
+	size_t tx_sent;		/* of the tx request at the head, sent */
 };
 
 struct virtio_console {
@@ -240,6 +241,35 @@ static void on_host_conn(void *opaque, bool connected)
 
 /* ---- data, guest -> host ---- */
 
+static void tx_resume(void *opaque);
+
+/*
+ * The popped request to the host without blocking (the caller may be the
+ * event loop). True: all sent, or dropped for want of a peer. False: the
+ * host is full; the request goes back to the ring with what was sent
+ * remembered, and the chardev calls tx_resume() once it drains. Virtqueue
+ * flow control: the guest's writes wait, nothing is lost.
+ */
+static bool tx_send(struct virtio_console *vc, struct vcon_port *p,
+		    unsigned int q)
+{
+	size_t total = 0;
+	ssize_t n;
+
+	for (unsigned int i = 0; i < vc->elem.nr_out; i++)
+		total += vc->elem.out[i].iov_len;
+	n = chardev_write_nb(p->chr, vc->elem.out, vc->elem.nr_out,
+			     p->tx_sent);
+	if (n < 0 || p->tx_sent + (size_t)n >= total) {
+		p->tx_sent = 0;
+		return true;
+	}
+	p->tx_sent += (size_t)n;
+	virtqueue_unpop(&vc->vqs[q], vc->dev.mem);
+	chardev_when_writable(p->chr, tx_resume, p);
+	return false;
+}
+
 static void tx_drain(struct virtio_console *vc, struct vcon_port *p,
 		     unsigned int q)
 {
@@ -254,15 +284,25 @@ static void tx_drain(struct virtio_console *vc, struct vcon_port *p,
 						      q);
 			break;
 		}
-		for (unsigned int i = 0; p && i < vc->elem.nr_out; i++)
-			chardev_write(p->chr, vc->elem.out[i].iov_base,
-				      vc->elem.out[i].iov_len);
+		if (p && !tx_send(vc, p, q))
+			break;
 		if (push(vc, q, 0) < 0)
 			return;
 		any = true;
 	}
 	if (any)
 		virtio_dev_notify_queue(&vc->dev, q);
+}
+
+/* Event loop: the port's host side drained; send on. */
+static void tx_resume(void *opaque)
+{
+	struct vcon_port *p = opaque;
+	struct virtio_console *vc = p->vc;
+
+	pthread_mutex_lock(&vc->dev.lock);
+	tx_drain(vc, p, vcon_txq(p->nr));
+	pthread_mutex_unlock(&vc->dev.lock);
 }
 
 /* ---- control messages, driver -> device ---- */
@@ -403,14 +443,14 @@ static void vcon_reset(struct virtio_dev *dev)
 	struct virtio_console *vc = to_vc(dev);
 
 	vc->activated = vc->driver_ready = false;
-	vc->nr_pending = 0;
-	for (unsigned int i = 0; i < dev->nr_queues; i++)
-		virtqueue_reset(&vc->vqs[i]);
+	vc->nr_pending = 0;	/* the queues: virtio_dev_reset() */
 	for (unsigned int i = 0; i < vc->max_ports; i++) {
 		struct vcon_port *p = &vc->ports[i];
 
 		p->guest_ready = p->guest_open = false;
-		p->head = p->len = 0;
+		p->head = p->len = p->tx_sent = 0;
+		if (p->used && p->chr)
+			chardev_when_writable(p->chr, NULL, NULL);
 		if (p->paused && p->chr)
 			chardev_pause_input(p->chr, false);
 		p->paused = false;
@@ -425,6 +465,7 @@ static void vcon_destroy(struct virtio_dev *dev)
 		if (vc->ports[i].used && vc->ports[i].chr) {
 			chardev_set_input(vc->ports[i].chr, NULL, NULL);
 			chardev_set_conn(vc->ports[i].chr, NULL, NULL);
+			chardev_when_writable(vc->ports[i].chr, NULL, NULL);
 		}
 		free(vc->ports[i].fifo);
 	}

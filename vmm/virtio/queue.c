@@ -245,6 +245,12 @@ int virtqueue_pop(struct virtqueue *vq, const struct gmem *m,
 	return 1;
 }
 
+void virtqueue_unpop(struct virtqueue *vq, const struct gmem *m)
+{
+	vq->last_avail--;
+	set_avail_event(vq, m);
+}
+
 int virtqueue_push(struct virtqueue *vq, const struct gmem *m, uint16_t head,
 		   uint32_t len)
 {

@@ -75,6 +75,8 @@ void virtqueue_reset(struct virtqueue *vq);
  */
 int virtqueue_pop(struct virtqueue *vq, const struct gmem *m,
 		  struct virtq_elem *elem) SV_MUST_CHECK;
+/* Give back the request just popped: the next pop returns it again. */
+void virtqueue_unpop(struct virtqueue *vq, const struct gmem *m);
 /* Return a request with len bytes written to its in buffers. */
 int virtqueue_push(struct virtqueue *vq, const struct gmem *m, uint16_t head,
 		   uint32_t len) SV_MUST_CHECK;
