@@ -569,10 +569,11 @@ static void stop_vcpus(struct machine *m)
 	pthread_mutex_unlock(&m->run_lock);
 	kick_all(m);
 	for (unsigned int i = 0; i < m->nr_cpus; i++) {
-		struct timespec ts = soon();
+		struct timespec ts;
 
 		if (!m->vcpus[i].thread_started)
 			continue;
+		ts = soon();
 		while (pthread_timedjoin_np(m->vcpus[i].thread, NULL, &ts) ==
 		       ETIMEDOUT) {
 			kick_all(m);	/* as in wait_parked() */
