@@ -78,13 +78,18 @@ static int hash_xattrs(struct walk *w, int dfd, const char *name)
 
 	snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dfd, name);
 	len = llistxattr(path, names, sizeof(names));
-	if (len < 0 && (errno == ENOTSUP || errno == ENODATA))
+	if (len < 0 && errno == ENOTSUP)
 		return 0;
 	if (len < 0)
 		return sv_err_set(w->e, errno, "rootfs: xattrs of %s: %s",
 				  name, strerror(errno));
-	for (char *p = names; p < names + len && nv < 512; p += strlen(p) + 1)
+	for (char *p = names; p < names + len; p += strlen(p) + 1) {
+		if (nv == ARRAY_SIZE(v))	/* every one is in the key */
+			return sv_err_set(w->e, E2BIG, "rootfs: %s: more than "
+					  "%zu extended attributes", name,
+					  ARRAY_SIZE(v));
 		v[nv++] = p;
+	}
 	qsort(v, nv, sizeof(v[0]), cmp_str);
 	for (unsigned int i = 0; i < nv; i++) {
 		n = lgetxattr(path, v[i], val, sizeof(val));
