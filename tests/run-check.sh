@@ -3,13 +3,15 @@
 # the emulated CPU), then one closing line for all of them.
 O=${1:-build}
 . tests/lib.sh
+TMP=$(mktemp -d /tmp/sv-check.XXXXXX) || exit 1
+trap 'rm -rf "$TMP"' EXIT
+MC_T0=$(date +%s)
 rc=0
 for suite in "tests/unit/run.sh" "tests/fuzz/run.sh" "tests/integration/run-kvm.sh"; do
 	[ -f "$suite" ] || continue
 	echo "=== $suite"
-	out=$(sh "$suite" "$O" 2>&1) || rc=1
-	printf '%s\n' "$out"
-	add_counts "$out" || { echo "FAIL: $suite printed no summary"; T_FAIL=$((T_FAIL + 1)); }
+	run_suite "" 1200 "$TMP/out" sh "$suite" "$O" || rc=1
 done
+echo "time: make check $(($(date +%s) - MC_T0)) s"
 summary "make check"
 [ "$rc" -eq 0 ] && [ "$T_FAIL" -eq 0 ]

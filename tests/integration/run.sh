@@ -4,6 +4,7 @@
 # (The shim and the container engines join this suite with their issue.)
 O=${1:-build}
 . tests/lib.sh
+CI_T0=$(date +%s)
 TMP=$(mktemp -d /tmp/sv-int.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 
@@ -12,9 +13,10 @@ run_qmp() { # LABEL VMM
 		skip "$1: QMP suite not written yet"
 		return
 	fi
-	SVCOUNT_SHIFT=$3 sh tests/integration/test_qmp.sh "$2" "$O/guests/svtest.bin" "$O/tests/qmp_client" > "$TMP/qmp.out" 2>&1
-	sed "s/^/$1: /" "$TMP/qmp.out"
-	add_counts "$(cat "$TMP/qmp.out")" || fail "$1: test_qmp.sh printed no summary"
+	SVCOUNT_SHIFT=$3
+	export SVCOUNT_SHIFT
+	run_suite "$1" 600 "$TMP/qmp.out" \
+		sh tests/integration/test_qmp.sh "$2" "$O/guests/svtest.bin" "$O/tests/qmp_client"
 }
 
 case $(kvm_kind) in
@@ -29,9 +31,8 @@ else
 fi
 # virtio-serial (the agent channel) driven by the test guest.
 vcon() { # LABEL VMM
-	sh tests/integration/test_vconsole.sh "$2" "$O/guests/svtest.bzImage" > "$TMP/vcon.out" 2>&1
-	sed "s/^/$1: /" "$TMP/vcon.out"
-	add_counts "$(cat "$TMP/vcon.out")" || fail "$1: test_vconsole.sh printed no summary"
+	run_suite "$1" 300 "$TMP/vcon.out" \
+		sh tests/integration/test_vconsole.sh "$2" "$O/guests/svtest.bzImage"
 }
 [ "$(kvm_kind)" != none ] && vcon kvm "$O/stratovirt"
 vcon emu "$O/tests/stratovirt-emu"
@@ -40,9 +41,7 @@ vcon emu "$O/tests/stratovirt-emu"
 # the reference) and the q35 lifecycle over QMP.
 q35() { # LABEL SCRIPT ARGS...
 	l=$1; shift
-	sh "$@" > "$TMP/q35.out" 2>&1
-	sed "s/^/$l: /" "$TMP/q35.out"
-	add_counts "$(cat "$TMP/q35.out")" || fail "$l: $1 printed no summary"
+	run_suite "$l" 900 "$TMP/q35.out" sh "$@"
 }
 q35 emu tests/integration/test_firmware.sh "$O"
 q35 emu tests/integration/test_q35.sh "$O"
@@ -63,8 +62,7 @@ for s in tests/jail/seccomp.sh tests/jail/run.sh tests/agent/run.sh \
 	tests/shim/containerd.sh tests/shim/differential.sh \
 	tests/integration/test_engines.sh; do
 	case $s in *engines*|*differential*) run="bash" ;; *) run="sh" ;; esac
-	$run "$s" "$O" > "$TMP/suite.out" 2>&1
-	cat "$TMP/suite.out"
-	add_counts "$(cat "$TMP/suite.out")" || fail "$s printed no summary"
+	run_suite "" 900 "$TMP/suite.out" $run "$s" "$O"
 done
+echo "time: check-integration $(($(date +%s) - CI_T0)) s"
 summary "check-integration"

@@ -338,9 +338,7 @@ shim_container_checks() {
 # q35 + UEFI firmware: QEMU TCG + OVMF with -kernel and with the raw GPT
 # disk alone, then our VMM with the seed's two q35 commands (hardware KVM).
 firmware_checks() {
-	sh tests/linux/firmware.sh "$O" | tee "$W/firmware.out"
-	add_counts "$(tail -n 1 "$W/firmware.out")" ||
-		fail "tests/linux/firmware.sh ended without its counts"
+	run_suite "" 900 "$W/firmware.out" sh tests/linux/firmware.sh "$O"
 }
 
 if build_kit; then

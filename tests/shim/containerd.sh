@@ -19,7 +19,7 @@ need shim-containerd containerd ctr runc busybox
 
 TMP=$(mktemp -d /tmp/sv-ctd.XXXXXX)
 NS=svtest$$
-C() { timeout 120 ctr --address "$TMP/containerd.sock" -n "$NS" "$@"; }
+C() { timeout -k 10 120 ctr --address "$TMP/containerd.sock" -n "$NS" "$@"; }
 cleanup() {
 	for id in $(C task ls -q 2> /dev/null); do
 		C task kill -s SIGKILL "$id" > /dev/null 2>&1

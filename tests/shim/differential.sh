@@ -159,6 +159,10 @@ rec() {
 	"$@" > "$T/$PH/$n.out" 2> "$T/$PH/$n.err"
 	echo $? > "$T/$PH/$n.rc"
 }
+# tty_rec NAME COMMAND-LINE: rec of COMMAND-LINE under script(1) (a tty).
+tty_rec() {
+	rec "$1" timeout -k 10 90 script -qec "$2" /dev/null < /dev/null
+}
 # put NAME WHAT TEXT: record a derived observation (status, exit code).
 put() { printf '%s\n' "$3" > "$T/$PH/$1.$2"; }
 
@@ -196,8 +200,13 @@ same() {
 
 TRAP='trap "echo got-term; exit 0" TERM; echo ready; while :; do sleep 0.1; done'
 # Command line of pm for script(1), which runs it in its own shell.
+# timeout --foreground: without it timeout puts podman in a process group
+# of its own, in the background of script's terminal, and podman's first
+# tcsetattr stops it (SIGTTOU) for good when script's shell does not exec
+# the command (dash, SHELL unset: the CI environment). tty_rec bounds the
+# whole script(1) run.
 pm_line() {
-	printf 'timeout 60 podman --root %s --runroot %s --storage-driver vfs --cgroup-manager cgroupfs --events-backend file --tmpdir %s --runtime %s --runtime-flag root=%s' \
+	printf 'timeout --foreground -k 10 60 podman --root %s --runroot %s --storage-driver vfs --cgroup-manager cgroupfs --events-backend file --tmpdir %s --runtime %s --runtime-flag root=%s' \
 		"$T/pm/root" "$T/pm/run" "$T/pm/tmp" "$PM_RT" "$PM_RTROOT"
 }
 
@@ -207,13 +216,13 @@ pm_scenarios() {
 	rec p-exit7 pm run --rm "${A[@]}" $IMG \
 		sh -c 'echo out; echo err >&2; exit 7' < /dev/null
 	printf 'a\nb\n' | rec p-stdin pm run --rm -i "${A[@]}" $IMG cat
-	rec p-tty script -qec "$(pm_line) run --rm -t ${A[*]@Q} $IMG sh -c '[ -t 0 ] && [ -t 1 ] && echo tty-yes; exit 4'" /dev/null < /dev/null
+	tty_rec p-tty "$(pm_line) run --rm -t ${A[*]@Q} $IMG sh -c '[ -t 0 ] && [ -t 1 ] && echo tty-yes; exit 4'"
 
 	# detached: exec, exec -t, pause/unpause, stop -t 5 with a TERM trap
 	pm run -d --name "$d" "${A[@]}" $IMG sh -c "$TRAP" > /dev/null 2>&1
 	wait_for 30 eval "pm logs $d 2> /dev/null | grep -q ready"
 	rec p-exec pm exec "$d" sh -c 'echo ex-out; echo ex-err >&2; exit 3' < /dev/null
-	rec p-exec-t script -qec "$(pm_line) exec -t $d sh -c '[ -t 1 ] && echo ex-tty; exit 5'" /dev/null < /dev/null
+	tty_rec p-exec-t "$(pm_line) exec -t $d sh -c '[ -t 1 ] && echo ex-tty; exit 5'"
 	pm pause "$d" > /dev/null 2>&1
 	put p-pause st "$(pm_status "$d")"
 	pm unpause "$d" > /dev/null 2>&1

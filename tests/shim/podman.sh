@@ -20,7 +20,7 @@ need shim-podman podman conmon busybox
 TMP=$(mktemp -d /tmp/sv-podman.XXXXXX)
 export CONTAINERS_CONF="$TMP/containers.conf"
 export CONTAINERS_STORAGE_CONF="$TMP/storage.conf"
-P() { timeout 120 podman --runtime "$TMP/svshim" "$@"; }
+P() { timeout -k 10 120 podman --runtime "$TMP/svshim" "$@"; }
 Pq() { P "$@" > /dev/null; }
 cleanup() {
 	podman --runtime "$TMP/svshim" rm -a -f > /dev/null 2>&1

@@ -9,7 +9,7 @@ CT_RT=""	# --runc-binary
 CT_ROOT=""	# --runc-root
 
 ct() {
-	timeout "${CT_TMO:-120}" ctr --address "$T/ctd/containerd.sock" \
+	timeout -k 10 "${CT_TMO:-120}" ctr --address "$T/ctd/containerd.sock" \
 		--namespace "$CTD_NS" "$@"
 }
 

@@ -7,7 +7,7 @@ PM_RT=""	# runtime path for this phase
 PM_RTROOT=""	# runtime state dir (--runtime-flag root=...)
 
 pm() {
-	timeout "${PM_TMO:-120}" podman --root "$T/pm/root" \
+	timeout -k 10 "${PM_TMO:-120}" podman --root "$T/pm/root" \
 		--runroot "$T/pm/run" --storage-driver vfs \
 		--cgroup-manager cgroupfs --events-backend file \
 		--tmpdir "$T/pm/tmp" --runtime "$PM_RT" \
