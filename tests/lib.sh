@@ -27,24 +27,31 @@ add_counts() {
 	T_SKIP=$((T_SKIP + ${s:-0}))
 }
 
-# run_suite PREFIX CAP OUT CMD...: runs the suite CMD, its output streamed
-# as it comes (each line led by "PREFIX: " when PREFIX is set) and kept in
-# OUT, then adds its closing counts. CAP bounds it (seconds; SUITE_CAP
+# run_suite PREFIX CAP OUT CMD...: runs the suite CMD with its output in
+# OUT, shown as it comes (each line led by "PREFIX: " when PREFIX is set),
+# then adds its closing counts. CAP bounds it (seconds; SUITE_CAP
 # overrides): then TERM to its process group, KILL 15 s later. A suite
 # that ran out of time or printed no closing line is a failure. Prints
 # "time: NAME N s". Returns the suite's exit status (124 when stopped).
+# timeout gives the suite a process group of its own, which a ^C on the
+# terminal does not reach: the runner waits with `wait`, which a trapped
+# INT or TERM interrupts, and the trap passes TERM on.
 run_suite() {
 	rs_pfx=$1 rs_cap=${SUITE_CAP:-$2} rs_out=$3
 	shift 3
 	case $1 in sh | bash) rs_name=$2 ;; *) rs_name=$1 ;; esac
 	rs_name="${rs_pfx:+$rs_pfx: }$rs_name"
 	rs_t0=$(date +%s)
-	{
-		timeout -k 15 "$rs_cap" "$@" 2>&1 </dev/null
-		echo $? >"$rs_out.rc"
-	} | if [ -n "$rs_pfx" ]; then sed -u "s|^|$rs_pfx: |"; else cat; fi |
-		tee "$rs_out"
-	rs_rc=$(cat "$rs_out.rc" 2>/dev/null || echo 1)
+	timeout -k 15 "$rs_cap" "$@" >"$rs_out" 2>&1 </dev/null &
+	RS_PID=$!
+	trap 'kill -TERM "$RS_PID" 2>/dev/null; exit 130' INT TERM
+	tail -s 0.2 -n +1 -f --pid="$RS_PID" "$rs_out" |
+		sed -u "s|^|${rs_pfx:+$rs_pfx: }|" &
+	rs_tail=$!
+	wait "$RS_PID"
+	rs_rc=$?
+	wait "$rs_tail"
+	trap - INT TERM
 	if [ "$rs_rc" = 124 ] || [ "$rs_rc" = 137 ]; then
 		fail "$rs_name: stopped after $rs_cap s (SUITE_CAP): did not finish"
 	fi
