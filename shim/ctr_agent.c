@@ -110,7 +110,7 @@ static void on_frame(struct serve *s, const struct agent_msg *m)
 	char msg[160], text[101];
 
 	if (h->stream != CTR_STREAM && h->stream != AGENT_CTRL_STREAM) {
-		exec_frame(&s->ex, m); /* unknown streams are ignored */
+		exec_frame(&s->ex, s->c, m); /* unknown streams are ignored */
 		return;
 	}
 	switch (h->type) {

@@ -13,8 +13,10 @@
 #include <errno.h>
 #include <poll.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "shim/agent_client.h"
@@ -91,20 +93,35 @@ static void sess_maybe_done(struct exec_sess *x)
 	sess_close(x, msg);
 }
 
-bool exec_frame(struct exec_table *t, const struct agent_msg *m)
+/* STARTED: "ok N" to the proxy; without a proxy, SIGKILL to the process
+ * (its EXIT frame then ends the session and frees the slot). */
+static void sess_started(struct exec_sess *x, struct agent_client *c)
+{
+	char msg[32];
+
+	x->started = x->stdin_open = true;
+	snprintf(msg, sizeof(msg), "ok %u\n", x->stream);
+	if (send(x->ctl, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT) >= 0)
+		return;
+	log_warn("exec stream %u: the proxy left before the process started "
+		 "(%s): killing it", x->stream, strerror(errno));
+	x->stdin_open = false;
+	if (agent_client_signal(c, x->stream, SIGKILL) < 0)
+		log_warn("exec stream %u: SIGKILL to the agent failed",
+			 x->stream);
+}
+
+bool exec_frame(struct exec_table *t, struct agent_client *c,
+		const struct agent_msg *m)
 {
 	struct exec_sess *x = by_stream(t, m->hdr.stream);
 	struct agent_exit ex;
-	char msg[64];
 
 	if (!x)
 		return false;
 	switch (m->hdr.type) {
 	case AGENT_MSG_STARTED:
-		x->started = x->stdin_open = true;
-		snprintf(msg, sizeof(msg), "ok %u\n", x->stream);
-		if (write(x->ctl, msg, strlen(msg)) < 0)
-			log_warn("exec reply: %s", strerror(errno));
+		sess_started(x, c);
 		break;
 	case AGENT_MSG_ERROR:
 		sess_close(x,

@@ -39,8 +39,11 @@ void exec_table_init(struct exec_table *t);
 /* Takes ctl and fds on success; -EBUSY when EXEC_MAX run. */
 int exec_begin(struct exec_table *t, struct agent_client *c, int ctl,
 	       const int fds[3], const uint8_t *spec, size_t len);
-/* A frame of an exec stream: handled, true; else false. */
-bool exec_frame(struct exec_table *t, const struct agent_msg *m);
+/* A frame of an exec stream: handled, true; else false. A process that
+ * starts after its proxy left (gave up waiting, or was killed) is killed:
+ * nobody would see its output or its end. */
+bool exec_frame(struct exec_table *t, struct agent_client *c,
+		const struct agent_msg *m);
 /* EXEC_POLLFDS pollfds: stdin of started sessions while read_in (the
  * agent's send queue has room), outputs with queued bytes; else fd -1. */
 void exec_pollfds(struct exec_table *t, struct pollfd *p, bool read_in);

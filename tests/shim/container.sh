@@ -159,6 +159,22 @@ t_container_run() {
 	echo piped | S exec --process "$TMP/p.json" w3 > "$TMP/ex2.out" 2>&1
 	check "exec --process: env applied, stdin relayed" \
 		[ "$(cat "$TMP/ex2.out")" = "$(printf 'from-process-json\npiped')" ]
+	# A proxy gone before its process started (it gave up after 30 s, or
+	# was killed): the monitor kills the process once the agent starts
+	# it, nothing runs unseen. The agent is held (SIGSTOP) meanwhile.
+	pkill -STOP -f "sv-agent --root $TMP/rootfs"
+	"$SHIM" --root "$ROOT" --no-jail exec w3 /bin/sleep 977 \
+		< /dev/null > /dev/null 2>&1 &	# $! is the proxy itself
+	xp=$!
+	sleep 1
+	kill -9 "$xp"
+	wait "$xp" 2> /dev/null
+	pkill -CONT -f "sv-agent --root $TMP/rootfs"
+	sleep 3
+	check "exec: a process whose proxy left before it started is killed" \
+		sh -c '! pgrep -f "slee[p] 977" > /dev/null'
+	check "exec: still served after an abandoned one" \
+		[ "$(S exec w3 /bin/echo ok < /dev/null 2>&1)" = ok ]
 	S exec -d --pid-file "$TMP/ex.pid" w3 /bin/sleep 1000 < /dev/null > /dev/null 2>&1
 	check "exec -d: pid file written" [ -s "$TMP/ex.pid" ]
 	check "exec -d: the proxy is alive" kill -0 "$(cat "$TMP/ex.pid")"
